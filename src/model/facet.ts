@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/** Seed §3.1, with the seed's spellings. */
+export const FacetType = z.enum([
+  'OS',
+  'LangNode',
+  'LangPython',
+  'LangGo',
+  'LangRust',
+  'LangJava',
+  'LangDotNet',
+  'Binary',
+  'Config',
+  'Custom',
+]);
+export type FacetType = z.infer<typeof FacetType>;
+
+/** Seed §3.4. Severity order Warn < RequireVex < Block (SPEC §10). */
+export const QuotaAction = z.enum(['Warn', 'Block', 'RequireVex']);
+export type QuotaAction = z.infer<typeof QuotaAction>;
+
+export const FacetId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/, 'facet ids are lower-case segments separated by "/"');
+export type FacetId = z.infer<typeof FacetId>;
+
+/** A complete set of limits: what a seal records as its applied quota (seed §5 `quota`). */
+export const QuotaLimits = z.strictObject({
+  maxChurnPercent: z.number().min(0).max(100),
+  maxChangedFiles: z.number().int().min(0),
+  maxAddedFiles: z.number().int().min(0),
+  maxRemovedFiles: z.number().int().min(0),
+  onExceed: QuotaAction,
+});
+export type QuotaLimits = z.infer<typeof QuotaLimits>;
+
+/** What a facets file, a CRD or an API call may give: any subset; unset fields take the defaults. */
+export const PartialQuota = QuotaLimits.partial();
+export type PartialQuota = z.infer<typeof PartialQuota>;
+
+/** Seed §3.4 record: the limits bound to a facet. */
+export const FacetQuota = QuotaLimits.extend({ facetId: FacetId });
+export type FacetQuota = z.infer<typeof FacetQuota>;
+
+/** The seed's record defaults (SPEC §10). */
+export const DEFAULT_QUOTA: QuotaLimits = Object.freeze({
+  maxChurnPercent: 5.0,
+  maxChangedFiles: 50,
+  maxAddedFiles: 25,
+  maxRemovedFiles: 10,
+  onExceed: 'Warn',
+});
+
+export const FacetDefinition = z.strictObject({
+  facetId: FacetId,
+  type: FacetType,
+  includeGlobs: z.array(z.string().min(1)).min(1),
+  excludeGlobs: z.array(z.string().min(1)).default([]),
+  quota: PartialQuota.optional(),
+});
+export type FacetDefinition = z.infer<typeof FacetDefinition>;
+
+/** A facets file (`--facets FILE`, YAML or JSON): the ordered list decides membership (SPEC §5). */
+export const FacetsFile = z.strictObject({ facets: z.array(FacetDefinition).min(1) });
+export type FacetsFile = z.infer<typeof FacetsFile>;

@@ -5,4 +5,6 @@ if (major < 24) {
   console.error(`stella needs Node.js >= 24 (this is ${process.version}); run it with "npx stella" in the project.`);
   process.exit(1);
 }
-await import('../src/cli/main.ts');
+const { runCli } = await import('../src/cli/main.ts');
+const { processContext } = await import('../src/cli/context.ts');
+process.exitCode = await runCli(process.argv.slice(2), processContext());

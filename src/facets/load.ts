@@ -37,7 +37,8 @@ function describePath(raw: unknown, path: readonly PropertyKey[]): string {
   let node: unknown = raw;
   for (const key of path) {
     label += typeof key === 'number' ? `[${key}]` : `${label ? '.' : ''}${String(key)}`;
-    node = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+    node =
+      node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
     if (typeof key === 'number' && node !== null && typeof node === 'object' && 'facetId' in node) {
       label += `(${String((node as { facetId: unknown }).facetId)})`;
     }

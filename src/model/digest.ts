@@ -5,7 +5,9 @@ export const Sha256Digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected 
 export type Sha256Digest = z.infer<typeof Sha256Digest>;
 
 /** Any OCI digest (`algorithm:encoded`); only sha256 and sha512 are verified. */
-export const OciDigest = z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'expected an OCI digest');
+export const OciDigest = z
+  .string()
+  .regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'expected an OCI digest');
 export type OciDigest = z.infer<typeof OciDigest>;
 
 /** UTC instant with milliseconds, `YYYY-MM-DDTHH:MM:SS.mmmZ` (what `Date#toISOString` writes). */

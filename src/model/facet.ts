@@ -23,7 +23,10 @@ export const FacetId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/, 'facet ids are lower-case segments separated by "/"');
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/,
+    'facet ids are lower-case segments separated by "/"',
+  );
 export type FacetId = z.infer<typeof FacetId>;
 
 /** A complete set of limits: what a seal records as its applied quota (seed §5 `quota`). */

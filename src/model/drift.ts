@@ -24,6 +24,8 @@ export const DriftEntry = z.strictObject({
   cause: DriftCause.default('Unknown'),
   /** The owning package (`ecosystem:name`) when attribution found one. */
   package: z.string().optional(),
+  /** Why attribution chose `cause`, when there is more to say (e.g. why a BinaryRebuild is unexplained). */
+  detail: z.string().optional(),
 });
 export type DriftEntry = z.infer<typeof DriftEntry>;
 
@@ -78,6 +80,10 @@ export const PackageChange = z.strictObject({
   to: z.string().nullable(),
   cause: DriftCause,
   cves: z.array(z.string()),
+  /** Where the package is installed when one image can hold several (npm, Python, Go vendor trees). */
+  location: z.string().optional(),
+  /** The package URL at its new version (its old one when removed). */
+  purl: z.string().optional(),
 });
 export type PackageChange = z.infer<typeof PackageChange>;
 
@@ -99,5 +105,7 @@ export const DriftReport = z.strictObject({
   facets: z.array(FacetDrift),
   packages: z.array(PackageChange),
   decision: Decision,
+  /** What limited attribution: unreadable package databases, seals files without package data, … */
+  notes: z.array(z.string()).optional(),
 });
 export type DriftReport = z.infer<typeof DriftReport>;

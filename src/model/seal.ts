@@ -70,5 +70,11 @@ export const SealSet = z.object({
   configDigest: Sha256Digest,
   seals: z.array(FacetSeal),
   report: ExtractionReport.optional(),
+  /**
+   * `sha256:` of the canonical JSON of the ordered facet definitions the seals were made with
+   * (`facetDefinitionsDigest` in src/drift). Unsigned: drift uses it to refuse comparing seals made with
+   * different definitions, not as a security decision.
+   */
+  facetDefinitionsDigest: Sha256Digest.optional(),
 });
 export type SealSet = z.infer<typeof SealSet>;

@@ -185,10 +185,12 @@ export class Attributor {
   /**
    * The changed packages: every package added, removed or at another version, plus the packages whose
    * files changed under an unchanged version (BinaryRebuild) and unreadable ones that own changed files.
+   * Call after every entry was attributed. `only` keeps just these package keys (a `--facet` filter).
    */
-  packageChanges(): PackageChange[] {
+  packageChanges(only?: ReadonlySet<string>): PackageChange[] {
     const changes: PackageChange[] = [];
     for (const key of this.allKeys()) {
+      if (only !== undefined && !only.has(key)) continue;
       const v = this.verdict(key);
       const b = this.baseline.packages.get(key);
       const c = this.current.packages.get(key);

@@ -155,7 +155,7 @@ export class Attributor {
     if (b === undefined || c === undefined || b.version === c.version)
       return { cause: 'unchanged', cves: [] };
     if (c.ecosystem !== 'deb') return { cause: 'PackageUpdate', cves: [] };
-    return this.debUpgrade(c, b.version!, c.version!);
+    return this.debUpgrade(c, b.version, c.version);
   }
 
   /** SPEC §9: changelog entries after the old version, else the revision-suffix rule. */

@@ -66,7 +66,7 @@ export function packagePurl(
       return buildPurl({
         type: 'npm',
         namespace: namespace?.toLowerCase(),
-        name: name!.toLowerCase(),
+        name: name.toLowerCase(),
         version: pkg.version,
       });
     }

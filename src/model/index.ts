@@ -5,3 +5,4 @@ export * from './manifest.ts';
 export * from './seal.ts';
 export * from './drift.ts';
 export * from './admission.ts';
+export * from './policy.ts';

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { DecisionCache, parseCacheInvalidation } from './decision-cache.ts';
+import type { ImageEvaluation } from './outcome.ts';
+import { digest } from './test-ports.ts';
+
+const value = (decision: ImageEvaluation['decision']): ImageEvaluation => ({ decision, facets: [] });
+const key = (current: string, tenant = 'acme', version = 'v1') => ({
+  tenant,
+  baselineDigest: digest('base'),
+  currentDigest: digest(current),
+  policyVersion: version,
+});
+
+describe('DecisionCache', () => {
+  it('returns what was set under the same (tenant, baseline, current, policy version)', () => {
+    const cache = new DecisionCache({ maxEntries: 10, ttlMs: 1000 });
+    cache.set(key('a'), value('Warn'));
+    expect(cache.get(key('a'))).toEqual(value('Warn'));
+    expect(cache.get(key('a', 'acme', 'v2'))).toBeUndefined();
+    expect(cache.get(key('a', 'other'))).toBeUndefined();
+  });
+
+  it('expires entries after the TTL', () => {
+    let now = 0;
+    const cache = new DecisionCache({ maxEntries: 10, ttlMs: 1000, now: () => now });
+    cache.set(key('a'), value('Pass'));
+    now = 999;
+    expect(cache.get(key('a'))).toBeDefined();
+    now = 1000;
+    expect(cache.get(key('a'))).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('evicts the least recently used entry', () => {
+    const cache = new DecisionCache({ maxEntries: 2, ttlMs: 1000 });
+    cache.set(key('a'), value('Pass'));
+    cache.set(key('b'), value('Pass'));
+    cache.get(key('a'));
+    cache.set(key('c'), value('Pass'));
+    expect(cache.get(key('b'))).toBeUndefined();
+    expect(cache.get(key('a'))).toBeDefined();
+    expect(cache.get(key('c'))).toBeDefined();
+  });
+
+  it('invalidates by VEX (tenant, image digest), by tenant baseline, or all', () => {
+    const cache = new DecisionCache({ maxEntries: 10, ttlMs: 1000 });
+    cache.set(key('a'), value('RequireVex'));
+    cache.set(key('b'), value('Warn'));
+    cache.set(key('a', 'other'), value('Warn'));
+    expect(cache.invalidate({ kind: 'vex', tenant: 'acme', imageDigest: digest('a') })).toBe(1);
+    expect(cache.get(key('a'))).toBeUndefined();
+    expect(cache.get(key('a', 'other'))).toBeDefined();
+    expect(cache.invalidate({ kind: 'baseline', tenant: 'acme' })).toBe(1);
+    expect(cache.invalidate({ kind: 'all' })).toBe(1);
+    expect(cache.size).toBe(0);
+  });
+
+  it('reads NOTIFY payloads, treating anything unreadable as "all"', () => {
+    expect(
+      parseCacheInvalidation(JSON.stringify({ kind: 'vex', tenant: 't', imageDigest: digest('x') })),
+    ).toEqual({
+      kind: 'vex',
+      tenant: 't',
+      imageDigest: digest('x'),
+    });
+    expect(parseCacheInvalidation('{')).toEqual({ kind: 'all' });
+    expect(parseCacheInvalidation('{"kind":"vex"}')).toEqual({ kind: 'all' });
+  });
+
+  it('refuses nonsensical limits', () => {
+    expect(() => new DecisionCache({ maxEntries: 0, ttlMs: 1 })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { FacetDefinition, FacetId, PartialQuota } from './facet.ts';
+
+/** What to do when there is no approved baseline, or when the webhook cannot decide (SPEC §11). */
+export const PolicyAction = z.enum(['allow', 'deny']);
+export type PolicyAction = z.infer<typeof PolicyAction>;
+
+/**
+ * The `spec` of a FacetPolicy / ClusterFacetPolicy (`zastava.stellaops.io/v1alpha1`, SPEC §11): the
+ * CRDs' OpenAPI schemas are generated from this schema (src/k8s/crd-schema.ts). Every field but
+ * `imageRepositories` is optional: an unset field falls to the next matching policy, then the defaults.
+ */
+export const FacetPolicySpec = z.strictObject({
+  /** Globs over `registry/repository` (`docker.io/library/*`, `ghcr.io/acme/**`); `*` stays in a segment. */
+  imageRepositories: z.array(z.string().min(1).max(512)).min(1).max(64),
+  /** Facet definitions that override (same facetId) or add to the server's facets, in order. */
+  facets: z.array(FacetDefinition).max(64).optional(),
+  /** Limits per facet id; unset fields come from less specific policies, the facets, then the defaults. */
+  quotas: z.record(FacetId, PartialQuota).optional(),
+  noBaseline: PolicyAction.optional(),
+  onError: PolicyAction.optional(),
+  tenant: z.string().min(1).max(128).optional(),
+});
+export type FacetPolicySpec = z.infer<typeof FacetPolicySpec>;
+
+/**
+ * The policy that applies to one image, all matching policies merged (src/k8s/policy-resolve.ts): the
+ * plain object the webhook and `stella drift --policy` hand to quota resolution.
+ */
+export const ResolvedPolicy = z.strictObject({
+  tenant: z.string().min(1),
+  /** Changes whenever a policy that applies changes: part of the admission decision cache key. */
+  version: z.string().min(1),
+  /** `Kind namespace/name` of each applied policy, most specific first. */
+  sources: z.array(z.string()),
+  quotas: z.record(FacetId, PartialQuota),
+  facets: z.array(FacetDefinition),
+  noBaseline: PolicyAction,
+  onError: PolicyAction,
+});
+export type ResolvedPolicy = z.infer<typeof ResolvedPolicy>;

@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type { ImageSource, ResolvedImage } from '../image/source.ts';
+import type { FacetDefinition } from '../model/facet.ts';
+import type { ExtractionAnomaly, ExtractionReport, FacetFileEntry } from '../model/manifest.ts';
+import { ExtractError } from './errors.ts';
+import { FsTree, type FileNode } from './fs-tree.ts';
+import type { LayerJob } from './layer-reader.ts';
+import type { CaptureOptions, LayerRecord } from './layer-records.ts';
+import { inlineRunner, workerPool, type LayerRunner } from './layer-runner.ts';
+import { DEFAULT_LIMITS, type ExtractLimits } from './limits.ts';
+import { formatModTime } from './mod-time.ts';
+import { compareUtf8 } from './paths.ts';
+
+export interface ExtractProgress {
+  /** Index of the layer whose bytes were just read (0 = lowest). */
+  readonly layer: number;
+  readonly layers: number;
+  /** Stored (compressed) bytes read so far, over all layers. */
+  readonly bytes: number;
+  readonly totalBytes: number;
+}
+
+export interface ExtractOptions {
+  /** The full ordered definitions: membership is first match over all of them (SPEC §5). */
+  facets: FacetDefinition[];
+  /** Final-state contents of regular files whose path matches, for package-database readers. */
+  capture?: CaptureOptions;
+  limits?: Partial<ExtractLimits>;
+  onProgress?: (p: ExtractProgress) => void;
+  signal?: AbortSignal;
+  /** Layers read at once (default: the number of cores, at most the number of layers). */
+  concurrency?: number;
+  /** Read layers on the calling thread instead of worker threads (tests, debugging). */
+  inline?: boolean;
+}
+
+export interface ExtractionResult {
+  /** Aligned with `options.facets`; each sorted by the UTF-8 bytes of `path`. */
+  entriesByFacet: FacetFileEntry[][];
+  report: ExtractionReport;
+  captured: Map<string, Uint8Array>;
+}
+
+/**
+ * Reads every layer of `resolved` from `source` (verifying both digests of each), applies them in order
+ * (SPEC §4) and returns the entries of each facet. Layers are read concurrently on worker threads and
+ * applied on this thread in order as they complete.
+ */
+export async function extractImage(
+  source: ImageSource,
+  resolved: ResolvedImage,
+  options: ExtractOptions,
+): Promise<ExtractionResult> {
+  const limits: ExtractLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const layers = resolved.layers;
+  const concurrency = Math.max(
+    1,
+    Math.min(options.concurrency ?? availableParallelism(), Math.max(1, layers.length)),
+  );
+  const runner: LayerRunner = options.inline ? inlineRunner() : workerPool(concurrency);
+  const controller = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+  const totalBytes = layers.reduce((n, l) => n + l.size, 0);
+  let bytes = 0;
+  let entriesRead = 0;
+
+  const jobFor = (layerIndex: number, only?: number[]): LayerJob => ({
+    layerIndex,
+    layer: layers[layerIndex]!,
+    facets: options.facets,
+    capture: options.capture,
+    limits,
+    only,
+  });
+  const readInto = async (job: LayerJob, sink: LayerRecord[][]): Promise<void> => {
+    const blob = await source.openBlob(job.layer.digest, job.layer.size, signal);
+    await runner.run(
+      job,
+      blob,
+      (records) => {
+        if (job.only === undefined) {
+          entriesRead += records.length;
+          if (entriesRead > limits.maxEntries) {
+            throw new ExtractError(
+              'TOO_MANY_ENTRIES',
+              `image has more than ${limits.maxEntries} entries (at layer ${job.layer.digest})`,
+            );
+          }
+        }
+        sink.push(records);
+      },
+      (n) => {
+        if (job.only !== undefined) return;
+        bytes += n;
+        options.onProgress?.({ layer: job.layerIndex, layers: layers.length, bytes, totalBytes });
+      },
+      signal,
+    );
+  };
+
+  try {
+    const tree = new FsTree();
+    const finished = new Map<number, LayerRecord[][]>();
+    let nextToApply = 0;
+    await forEachLimited(layers.length, concurrency, controller, async (i) => {
+      const batches: LayerRecord[][] = [];
+      await readInto(jobFor(i), batches);
+      finished.set(i, batches);
+      while (finished.has(nextToApply)) {
+        tree.applyLayer(finished.get(nextToApply)!.flat(), nextToApply, layers[nextToApply]!.digest);
+        finished.delete(nextToApply);
+        nextToApply++;
+      }
+    });
+    await fillMissingContent(tree, options.capture, concurrency, controller, async (layer, ordinals) => {
+      const batches: LayerRecord[][] = [];
+      await readInto(jobFor(layer, ordinals), batches);
+      return batches.flat();
+    });
+    return buildResult(tree, options.facets.length, resolved, entriesRead);
+  } finally {
+    controller.abort();
+    await runner.close();
+  }
+}
+
+/**
+ * A hard link into a facet whose target was read unhashed (outside every facet), or whose path is
+ * captured when its target's is not: its bytes are read again, by entry ordinal, from the layer that holds
+ * them (docs/decisions.md). Most images need no second pass.
+ */
+async function fillMissingContent(
+  tree: FsTree,
+  capture: CaptureOptions | undefined,
+  concurrency: number,
+  controller: AbortController,
+  reread: (layer: number, ordinals: number[]) => Promise<LayerRecord[]>,
+): Promise<void> {
+  const wanted = new Map<number, Map<number, FileNode[]>>();
+  for (const [, node] of tree.walk()) {
+    if (node.kind !== 'file') continue;
+    const needHash = node.facet >= 0 && node.hash === undefined;
+    const needCapture =
+      node.capture && node.captured === undefined && capture !== undefined && node.size <= capture.maxBytes;
+    if (!needHash && !needCapture) continue;
+    let byOrdinal = wanted.get(node.origin.layer);
+    if (!byOrdinal) wanted.set(node.origin.layer, (byOrdinal = new Map<number, FileNode[]>()));
+    const list = byOrdinal.get(node.origin.ordinal);
+    if (list) list.push(node);
+    else byOrdinal.set(node.origin.ordinal, [node]);
+  }
+  const layerList = [...wanted.keys()];
+  await forEachLimited(layerList.length, concurrency, controller, async (k) => {
+    const layer = layerList[k]!;
+    const byOrdinal = wanted.get(layer)!;
+    for (const record of await reread(layer, [...byOrdinal.keys()])) {
+      if (record.op !== 'content') continue;
+      for (const node of byOrdinal.get(record.ordinal) ?? []) {
+        node.hash = record.hash;
+        if (node.capture) node.captured = record.captured;
+      }
+    }
+  });
+}
+
+function buildResult(
+  tree: FsTree,
+  facetCount: number,
+  resolved: ResolvedImage,
+  entriesRead: number,
+): ExtractionResult {
+  const entriesByFacet: FacetFileEntry[][] = Array.from({ length: facetCount }, () => []);
+  const captured = new Map<string, Uint8Array>();
+  const anomalies: ExtractionAnomaly[] = [...tree.anomalies];
+  let unmatchedFiles = 0;
+  for (const [path, node] of tree.walk()) {
+    switch (node.kind) {
+      case 'file':
+        if (node.captured) captured.set(path, node.captured);
+        if (node.facet < 0) {
+          unmatchedFiles++;
+          break;
+        }
+        if (node.hash === undefined) throw new Error(`internal: ${path} was never hashed`);
+        entriesByFacet[node.facet]!.push({
+          path,
+          type: 'file',
+          contentHash: `sha256:${node.hash}`,
+          size: node.size,
+          mode: formatMode(node.mode),
+          modTime: formatModTime(node.mtimeMs),
+        });
+        break;
+      case 'symlink':
+        if (node.facet >= 0) entriesByFacet[node.facet]!.push(symlinkEntry(path, node.target, node.mtimeMs));
+        break;
+      case 'device':
+        anomalies.push({
+          kind: 'device',
+          layerDigest: resolved.layers[node.layer]?.digest ?? '',
+          path,
+          message: 'device node: not an entry of any facet',
+        });
+        break;
+      case 'fifo':
+        break;
+    }
+  }
+  for (const list of entriesByFacet) list.sort((a, b) => compareUtf8(a.path, b.path));
+  anomalies.sort((a, b) => compareUtf8(a.path, b.path));
+  return {
+    entriesByFacet,
+    captured,
+    report: { layers: resolved.layers.length, entriesRead, unmatchedFiles, anomalies },
+  };
+}
+
+/** SPEC §2: four octal digits of `mode & 0o7777`. */
+export function formatMode(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
+}
+
+/** SPEC §2: a symlink's content is the UTF-8 bytes of its target; its mode is always 0777. */
+export function symlinkEntry(path: string, target: string, mtimeMs: number): FacetFileEntry {
+  const bytes = Buffer.from(target, 'utf8');
+  return {
+    path,
+    type: 'symlink',
+    contentHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+    size: bytes.byteLength,
+    mode: '0777',
+    modTime: formatModTime(mtimeMs),
+    linkTarget: target,
+  };
+}
+
+/** Runs `task(0..count-1)`, at most `limit` at once, in index order; the first failure aborts the rest. */
+async function forEachLimited(
+  count: number,
+  limit: number,
+  controller: AbortController,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const lane = async (): Promise<void> => {
+    while (failure === null && next < count) {
+      const i = next++;
+      try {
+        await task(i);
+      } catch (error) {
+        failure ??= { error };
+        controller.abort(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+  if (failure !== null) throw (failure as { error: unknown }).error;
+}

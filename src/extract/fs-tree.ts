@@ -1,0 +1,174 @@
+import type { ExtractionAnomaly } from '../model/manifest.ts';
+import type { LayerRecord } from './layer-records.ts';
+import { baseName, joinPath, parentOf } from './paths.ts';
+
+/** Where a file's bytes were read: the layer and the entry's ordinal in that layer's tar. */
+export interface ContentOrigin {
+  readonly layer: number;
+  readonly ordinal: number;
+}
+
+export interface FileNode {
+  readonly kind: 'file';
+  readonly facet: number;
+  readonly size: number;
+  readonly mode: number;
+  readonly mtimeMs: number;
+  /** Undefined when the bytes were read unhashed (a hard link's target outside every facet). */
+  hash: string | undefined;
+  captured: Uint8Array | undefined;
+  readonly origin: ContentOrigin;
+  /** Whether the path matches a capture pattern (hard links decide this by their own path). */
+  readonly capture: boolean;
+}
+
+export interface SymlinkNode {
+  readonly kind: 'symlink';
+  readonly facet: number;
+  readonly target: string;
+  readonly mtimeMs: number;
+}
+
+export interface SpecialNode {
+  readonly kind: 'device' | 'fifo';
+  readonly layer: number;
+}
+
+export interface DirNode {
+  readonly kind: 'dir';
+  readonly children: Map<string, TreeNode>;
+}
+
+export type TreeNode = FileNode | SymlinkNode | SpecialNode | DirNode;
+
+/**
+ * The image's filesystem as layers are applied (SPEC §4), one node per path. A tree rather than a flat map
+ * so that removing a directory's subtree (whiteouts, a directory replaced by a file) costs its own size.
+ */
+export class FsTree {
+  readonly root: DirNode = { kind: 'dir', children: new Map() };
+  readonly anomalies: ExtractionAnomaly[] = [];
+
+  /**
+   * Applies one layer's records: whiteouts and opaque markers first, against the lower layers only
+   * (whatever their place in the tar), then every other entry in tar order.
+   */
+  applyLayer(records: readonly LayerRecord[], layer: number, layerDigest: string): void {
+    for (const r of records) {
+      // Only an existing lower directory is touched: a marker alone never turns a lower file or symlink
+      // into a directory (the layer's other entries do, if it has any below that path).
+      if (r.op === 'whiteout') {
+        const parent = this.lookup(parentOf(r.path));
+        if (parent?.kind === 'dir') parent.children.delete(baseName(r.path));
+      } else if (r.op === 'opaque') {
+        const dir = this.lookup(r.path);
+        if (dir?.kind === 'dir') dir.children.clear();
+      }
+    }
+    for (const r of records) {
+      switch (r.op) {
+        case 'file':
+          this.set(r.path, {
+            kind: 'file',
+            facet: r.facet,
+            size: r.size,
+            mode: r.mode,
+            mtimeMs: r.mtimeMs,
+            hash: r.hash,
+            captured: r.captured,
+            origin: { layer, ordinal: r.ordinal },
+            capture: r.captured !== undefined,
+          });
+          break;
+        case 'symlink':
+          this.set(r.path, { kind: 'symlink', facet: r.facet, target: r.target, mtimeMs: r.mtimeMs });
+          break;
+        case 'hardlink':
+          this.link(r.path, r.target, r.facet, r.capture, layerDigest);
+          break;
+        case 'dir':
+          this.ensureDir(r.path);
+          break;
+        case 'device':
+        case 'fifo':
+          this.set(r.path, { kind: r.op, layer });
+          break;
+        case 'ignored':
+          this.anomalies.push({ kind: 'ignored-entry', layerDigest, path: r.path, message: r.why });
+          break;
+        case 'whiteout':
+        case 'opaque':
+        case 'content':
+          break;
+      }
+    }
+  }
+
+  /**
+   * A hard link takes its target's content, size and mode as they stand now; later changes to either
+   * path do not reach the other (SPEC §4). Its facet is decided by its own path.
+   */
+  private link(path: string, targetPath: string, facet: number, capture: boolean, layerDigest: string): void {
+    const target = this.lookup(targetPath);
+    if (target?.kind === 'file') {
+      this.set(path, { ...target, facet, captured: capture ? target.captured : undefined, capture });
+    } else if (target?.kind === 'symlink' || target?.kind === 'device' || target?.kind === 'fifo') {
+      this.set(path, target.kind === 'symlink' ? { ...target, facet } : target);
+    } else {
+      this.anomalies.push({
+        kind: 'hardlink-target-missing',
+        layerDigest,
+        path,
+        message: target
+          ? `hard link to directory ${targetPath}`
+          : `hard link to ${targetPath}, which does not exist`,
+      });
+    }
+  }
+
+  lookup(path: string): TreeNode | undefined {
+    let node: TreeNode = this.root;
+    if (path === '/') return node;
+    for (const segment of path.slice(1).split('/')) {
+      if (node.kind !== 'dir') return undefined;
+      const next = node.children.get(segment);
+      if (next === undefined) return undefined;
+      node = next;
+    }
+    return node;
+  }
+
+  /** The directory at `path`, creating missing ones and replacing non-directories (their layer holds a directory there). */
+  ensureDir(path: string): DirNode {
+    let dir = this.root;
+    if (path === '/') return dir;
+    for (const segment of path.slice(1).split('/')) {
+      const next = dir.children.get(segment);
+      if (next?.kind === 'dir') {
+        dir = next;
+      } else {
+        const created: DirNode = { kind: 'dir', children: new Map() };
+        dir.children.set(segment, created);
+        dir = created;
+      }
+    }
+    return dir;
+  }
+
+  private set(path: string, node: TreeNode): void {
+    this.ensureDir(parentOf(path)).children.set(baseName(path), node);
+  }
+
+  /** Every non-directory node with its path, depth first. */
+  *walk(): Generator<[string, Exclude<TreeNode, DirNode>]> {
+    const stack: Array<[string, DirNode]> = [['/', this.root]];
+    while (stack.length > 0) {
+      const [dirPath, dir] = stack.pop()!;
+      for (const [name, node] of dir.children) {
+        const path = joinPath(dirPath, name);
+        if (node.kind === 'dir') stack.push([path, node]);
+        else yield [path, node];
+      }
+    }
+  }
+}

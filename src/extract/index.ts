@@ -1,0 +1,12 @@
+export {
+  extractImage,
+  formatMode,
+  type ExtractOptions,
+  type ExtractProgress,
+  type ExtractionResult,
+} from './extract-image.ts';
+export { extractRootfs, ROOTFS_LAYER } from './rootfs.ts';
+export { ExtractError, type ExtractErrorCode } from './errors.ts';
+export { DEFAULT_LIMITS, type ExtractLimits } from './limits.ts';
+export { compareUtf8 } from './paths.ts';
+export type { CaptureOptions } from './layer-records.ts';

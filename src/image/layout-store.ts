@@ -1,0 +1,18 @@
+/**
+ * The files of an image layout or archive, wherever they live: a directory (`oci:`) or the members of a
+ * tar (`oci-archive:`, `docker-archive:`). Paths are relative and `/`-separated (`blobs/sha256/…`).
+ */
+export interface LayoutStore {
+  /** The directory or archive, for messages. */
+  readonly location: string;
+  /** The member's size in bytes, or undefined when it does not exist. */
+  size(relPath: string): Promise<number | undefined>;
+  /** The whole member; callers check `size` against their limit first. */
+  readAll(relPath: string): Promise<Uint8Array>;
+  /** The member's bytes, streamed in chunks whose ArrayBuffers the consumer may take (transfer). */
+  stream(relPath: string, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Chunk size for blob streams: large enough that per-chunk costs vanish, small enough to bound memory. */
+export const STREAM_CHUNK_BYTES = 1 << 20;

@@ -1,0 +1,26 @@
+import { ZastavaError } from '../../model/errors.ts';
+
+/** Documented in docs/errors.md under "Registry". Messages name the registry, repository and digest. */
+export type RegistryErrorCode =
+  | 'REGISTRY_UNREACHABLE'
+  | 'REGISTRY_TLS_FAILED'
+  | 'REGISTRY_TIMEOUT'
+  | 'REGISTRY_INSECURE_REFUSED'
+  | 'REGISTRY_RATE_LIMITED'
+  | 'REGISTRY_HTTP_ERROR'
+  | 'REGISTRY_REDIRECT_INVALID'
+  | 'REGISTRY_AUTH_FAILED'
+  | 'REGISTRY_ACCESS_DENIED'
+  | 'REGISTRY_TOKEN_FAILED'
+  | 'REGISTRY_CREDENTIALS_INVALID'
+  | 'REGISTRY_CREDENTIAL_HELPER_FAILED'
+  | 'REGISTRY_CA_FILE_UNREADABLE'
+  | 'REGISTRY_MANIFEST_NOT_FOUND'
+  | 'REGISTRY_MANIFEST_TOO_LARGE'
+  | 'REGISTRY_MANIFEST_DIGEST_MISMATCH'
+  | 'REGISTRY_BLOB_NOT_FOUND'
+  | 'REGISTRY_BLOB_DIGEST_MISMATCH'
+  | 'REGISTRY_BLOB_SIZE_MISMATCH'
+  | 'REGISTRY_BLOB_TOO_LARGE';
+
+export class RegistryError extends ZastavaError<RegistryErrorCode> {}

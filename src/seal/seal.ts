@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { QuotaLimits } from '../model/facet.ts';
+import type { FacetManifest } from '../model/manifest.ts';
+import {
+  FacetSealPayload,
+  ROOT_PAYLOAD_TYPE,
+  ROOT_STATEMENT_TYPE,
+  SEAL_PAYLOAD_TYPE,
+  SEAL_PREDICATE_TYPE,
+  type FacetRootStatement,
+  type FacetSeal,
+} from '../model/seal.ts';
+import { canonicalBytes } from './canonical.ts';
+import { signEnvelope } from './dsse.ts';
+import { SealError } from './errors.ts';
+import { checkManifest } from './manifest-check.ts';
+import type { Signer } from './signer.ts';
+
+export interface SealRequest {
+  manifest: FacetManifest;
+  imageRef: string;
+  imageDigest: string;
+  configDigest: string;
+  /** The quota applied to this facet, recorded in the seal (seed §5 `quota`). */
+  quota: QuotaLimits | null;
+  sealedBy: string;
+  /** Defaults to a random UUID. */
+  sealId?: string;
+  /** Defaults to now (`Date#toISOString`). */
+  sealedAt?: string;
+}
+
+/**
+ * The signed payload (seed §5 plus `configDigest`): the manifest without its facet id and type, which
+ * sit at the top. Files are copied field by field so no `undefined` member reaches canonical JSON.
+ */
+export function buildSealPayload(
+  request: SealRequest & { sealId: string; sealedAt: string },
+): FacetSealPayload {
+  const { manifest } = request;
+  const candidate = {
+    _type: SEAL_PREDICATE_TYPE,
+    configDigest: request.configDigest,
+    facetId: manifest.facetId,
+    facetType: manifest.type,
+    imageDigest: request.imageDigest,
+    imageRef: request.imageRef,
+    manifest: {
+      extractedAt: manifest.extractedAt,
+      extractorVersion: manifest.extractorVersion,
+      fileCount: manifest.fileCount,
+      files: manifest.files.map((f) => {
+        const { path, type, contentHash, size, mode, modTime } = f;
+        return f.linkTarget === undefined
+          ? { path, type, contentHash, size, mode, modTime }
+          : { path, type, contentHash, size, mode, modTime, linkTarget: f.linkTarget };
+      }),
+      merkleRoot: manifest.merkleRoot,
+      totalBytes: manifest.totalBytes,
+    },
+    quota: request.quota,
+    sealId: request.sealId,
+    sealedAt: request.sealedAt,
+    sealedBy: request.sealedBy,
+  };
+  const parsed = FacetSealPayload.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SealError(
+      'SEAL_INPUT_INVALID',
+      `cannot seal facet ${manifest.facetId}: field ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`,
+      { cause: parsed.error },
+    );
+  }
+  return parsed.data;
+}
+
+/** The payload's identity and root, without files: what inclusion proofs verify against. */
+export function rootStatementOf(payload: FacetSealPayload): FacetRootStatement {
+  return {
+    _type: ROOT_STATEMENT_TYPE,
+    configDigest: payload.configDigest,
+    facetId: payload.facetId,
+    facetType: payload.facetType,
+    fileCount: payload.manifest.fileCount,
+    imageDigest: payload.imageDigest,
+    imageRef: payload.imageRef,
+    merkleRoot: payload.manifest.merkleRoot,
+    sealId: payload.sealId,
+    sealedAt: payload.sealedAt,
+    sealedBy: payload.sealedBy,
+    totalBytes: payload.manifest.totalBytes,
+  };
+}
+
+/**
+ * Seals one facet's manifest: the payload in RFC 8785 JSON in a DSSE envelope, plus a second envelope
+ * over its root statement (docs/decisions.md). A manifest whose root or counts do not match its files
+ * is refused: signing it would produce a seal that no verifier accepts.
+ */
+export async function sealManifest(request: SealRequest, signer: Signer): Promise<FacetSeal> {
+  const sealId = request.sealId ?? randomUUID();
+  const sealedAt = request.sealedAt ?? new Date().toISOString();
+  try {
+    checkManifest(request.manifest, `the manifest of facet ${request.manifest.facetId}`);
+  } catch (error) {
+    if (!(error instanceof SealError)) throw error;
+    throw new SealError('SEAL_MANIFEST_INCONSISTENT', `refusing to seal: ${error.message}`, { cause: error });
+  }
+  const payload = buildSealPayload({ ...request, sealId, sealedAt });
+  const envelope = await signEnvelope(SEAL_PAYLOAD_TYPE, canonicalBytes(payload), signer);
+  const rootEnvelope = await signEnvelope(
+    ROOT_PAYLOAD_TYPE,
+    canonicalBytes(rootStatementOf(payload)),
+    signer,
+  );
+  return {
+    sealId,
+    imageRef: request.imageRef,
+    imageDigest: request.imageDigest,
+    configDigest: request.configDigest,
+    manifest: request.manifest,
+    sealedAt,
+    sealedBy: request.sealedBy,
+    appliedQuota: request.quota,
+    envelope,
+    rootEnvelope,
+  };
+}

@@ -12,14 +12,31 @@ export type PolicyAction = z.infer<typeof PolicyAction>;
  */
 export const FacetPolicySpec = z.strictObject({
   /** Globs over `registry/repository` (`docker.io/library/*`, `ghcr.io/acme/**`); `*` stays in a segment. */
-  imageRepositories: z.array(z.string().min(1).max(512)).min(1).max(64),
+  imageRepositories: z
+    .array(z.string().min(1).max(512))
+    .min(1)
+    .max(64)
+    .describe(
+      'Globs over registry/repository (docker.io/library/*, ghcr.io/acme/**); * stays in one segment.',
+    ),
   /** Facet definitions that override (same facetId) or add to the server's facets, in order. */
-  facets: z.array(FacetDefinition).max(64).optional(),
+  facets: z
+    .array(FacetDefinition)
+    .max(64)
+    .optional()
+    .describe('Facet definitions overriding (same facetId) or added to the server facets, in order.'),
   /** Limits per facet id; unset fields come from less specific policies, the facets, then the defaults. */
-  quotas: z.record(FacetId, PartialQuota).optional(),
-  noBaseline: PolicyAction.optional(),
-  onError: PolicyAction.optional(),
-  tenant: z.string().min(1).max(128).optional(),
+  quotas: z
+    .record(FacetId, PartialQuota)
+    .optional()
+    .describe('Quota limits per facet id; unset fields come from less specific policies, then the defaults.'),
+  noBaseline: PolicyAction.optional().describe(
+    'When the repository has no approved baseline (default allow).',
+  ),
+  onError: PolicyAction.optional().describe(
+    'When no decision is possible in time or infrastructure fails (default deny).',
+  ),
+  tenant: z.string().min(1).max(128).optional().describe('The tenant whose seals and baselines apply.'),
 });
 export type FacetPolicySpec = z.infer<typeof FacetPolicySpec>;
 

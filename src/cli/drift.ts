@@ -1,0 +1,169 @@
+import { stat } from 'node:fs/promises';
+import { defaultFacets, loadFacetsFile } from '../facets/load.ts';
+import { FacetError } from '../facets/errors.ts';
+import { computeDrift } from '../drift/report.ts';
+import { DRIFT_FORMATS, formatDrift, type DriftFormat } from '../drift/format/index.ts';
+import { isSealsFile, loadDriftSide, type LoadedSide } from '../drift/input.ts';
+import type { Decision, DriftReport } from '../model/drift.ts';
+import { quotaResolver } from '../quota/resolve.ts';
+import { readPublicKeyFile, staticTrust, type TrustStore } from '../seal/index.ts';
+import { parseFlags, requirePositionals } from './args.ts';
+import { print, type CliContext, type Command } from './context.ts';
+import { EXIT, usageError } from './errors.ts';
+import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
+import { defaultKeyPrefix, resolveTrust } from './key-options.ts';
+import { progressBar } from './progress.ts';
+
+const USAGE = `stella drift BASE CUR [--facets FILE] [--facet ID]… [--format table|json|markdown] [--fail-on warn|require-vex|block|never] [--no-verify] [--key PUB | --keyring FILE] ${IMAGE_FLAGS_USAGE}
+
+BASE and CUR are image references (sealed on the fly) or seals files (verified unless --no-verify).
+Exit: 0 Pass or Warn, 3 RequireVex, 4 Block (5 Warn with --fail-on warn), 1 error, 2 usage.`;
+
+/** Flags shared by `stella drift` and `stella vex gen --from-drift`. */
+export const DRIFT_INPUT_FLAGS = {
+  facets: { type: 'string' },
+  facet: { type: 'string', multiple: true },
+  'no-verify': { type: 'boolean' },
+  key: { type: 'string' },
+  keyring: { type: 'string' },
+  ...IMAGE_FLAGS,
+} as const;
+
+type DriftInputValues = {
+  facets?: string | undefined;
+  facet?: string[] | undefined;
+  'no-verify'?: boolean | undefined;
+  key?: string | undefined;
+  keyring?: string | undefined;
+  platform?: string | undefined;
+  creds?: string | undefined;
+  authfile?: string | undefined;
+  'insecure-registry'?: string[] | undefined;
+  'ca-file'?: string | undefined;
+};
+
+/** Loads both sides and computes the report: the library calls behind `stella drift` and `stella vex gen`. */
+export async function driftFromArgs(
+  command: string,
+  base: string,
+  cur: string,
+  values: DriftInputValues,
+  ctx: CliContext,
+  usage: string,
+): Promise<DriftReport> {
+  const facets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
+  const needsTrust = !values['no-verify'] && ((await isSealsFile(base)) || (await isSealsFile(cur)));
+  const trust = needsTrust ? await trustFor(command, values, ctx, usage) : null;
+  const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
+  const load = (text: string, label: string): Promise<LoadedSide> =>
+    loadDriftSide(text, {
+      facets,
+      trust,
+      open: imageOptions(values, ctx),
+      onProgress: (p) => progress.update(p.bytes, p.totalBytes, `${label}: layer ${p.layer + 1}/${p.layers}`),
+    });
+  let baseline: LoadedSide;
+  let current: LoadedSide;
+  try {
+    baseline = await load(base, 'baseline');
+    current = await load(cur, 'current');
+  } finally {
+    progress.done();
+  }
+  const known = new Set([...baseline.side.facets, ...current.side.facets].map((f) => f.facetId));
+  for (const id of values.facet ?? []) {
+    if (!known.has(id)) {
+      throw new FacetError('FACET_UNKNOWN', `--facet ${id}: no such facet (known: ${[...known].join(', ')})`);
+    }
+  }
+  const packages =
+    baseline.packages !== undefined || current.packages !== undefined
+      ? { baseline: baseline.packages ?? emptyOf(), current: current.packages ?? emptyOf() }
+      : undefined;
+  return computeDrift(baseline.side, current.side, {
+    quotas: quotaResolver({ facets, sealed: baseline.sealedQuotas }),
+    ...(packages ? { packages } : {}),
+    ...(values.facet?.length ? { facetIds: values.facet } : {}),
+  });
+}
+
+function emptyOf() {
+  return {
+    packages: new Map(),
+    ownerOf: () => undefined,
+    captured: new Map(),
+    distro: {},
+    ecosystems: new Set(),
+    notes: [],
+  } as const;
+}
+
+/** `--key`/`--keyring`, else the public half of the default key `stella seal` uses. */
+async function trustFor(
+  command: string,
+  values: DriftInputValues,
+  ctx: CliContext,
+  usage: string,
+): Promise<TrustStore> {
+  if (values.key !== undefined || values.keyring !== undefined) return resolveTrust(command, values, usage);
+  const pub = `${defaultKeyPrefix(ctx.env)}.pub`;
+  if (
+    await stat(pub).then(
+      () => true,
+      () => false,
+    )
+  )
+    return staticTrust([await readPublicKeyFile(pub)]);
+  throw usageError(
+    `stella ${command}: seals files are verified: give --key PUB or --keyring FILE (or --no-verify)`,
+    usage,
+  );
+}
+
+const FAIL_ON: Record<string, Decision | 'never'> = {
+  warn: 'Warn',
+  'require-vex': 'RequireVex',
+  requirevex: 'RequireVex',
+  block: 'Block',
+  never: 'never',
+};
+const RANK: Record<Decision, number> = { Pass: 0, Warn: 1, RequireVex: 2, Block: 3 };
+const DECISION_EXIT: Record<Decision, number> = {
+  Pass: EXIT.ok,
+  Warn: 5,
+  RequireVex: EXIT.requireVex,
+  Block: EXIT.block,
+};
+
+/** SPEC §10 exit codes; `--fail-on` moves the threshold (decisions below it exit 0). */
+export function exitCodeFor(decision: Decision, failOn: Decision | 'never' = 'RequireVex'): number {
+  if (failOn === 'never' || RANK[decision] < RANK[failOn]) return EXIT.ok;
+  return DECISION_EXIT[decision];
+}
+
+export const driftCommand: Command = async (args, ctx) => {
+  const { values, positionals } = parseFlags(
+    'drift',
+    args,
+    {
+      ...DRIFT_INPUT_FLAGS,
+      format: { type: 'string' },
+      'fail-on': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    print(ctx.stdout, USAGE);
+    return EXIT.ok;
+  }
+  requirePositionals('drift', positionals, 2, USAGE);
+  const format = (values.format ?? (ctx.stdoutIsTTY ? 'table' : 'json')) as DriftFormat;
+  if (!DRIFT_FORMATS.includes(format)) throw usageError(`stella drift: unknown --format "${format}"`, USAGE);
+  const failOn = values['fail-on'] === undefined ? 'RequireVex' : FAIL_ON[values['fail-on'].toLowerCase()];
+  if (failOn === undefined) throw usageError(`stella drift: unknown --fail-on "${values['fail-on']}"`, USAGE);
+
+  const report = await driftFromArgs('drift', positionals[0]!, positionals[1]!, values, ctx, USAGE);
+  ctx.stdout.write(formatDrift(report, format));
+  return exitCodeFor(report.decision, failOn);
+};

@@ -1,0 +1,127 @@
+import { userInfo, hostname } from 'node:os';
+import { defaultFacets, loadFacetsFile } from '../facets/load.ts';
+import { FacetError } from '../facets/errors.ts';
+import type { FacetDefinition } from '../model/facet.ts';
+import type { SealSet } from '../model/seal.ts';
+import { buildInTotoStatement, signInTotoStatement } from '../seal/index.ts';
+import { sealImage } from '../seal/seal-image.ts';
+import { parseFlags, requirePositionals } from './args.ts';
+import { print, type CliContext, type Command } from './context.ts';
+import { EXIT, usageError } from './errors.ts';
+import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
+import { resolveSigner } from './key-options.ts';
+import { progressBar } from './progress.ts';
+import { writeFileAtomic } from './write-atomic.ts';
+
+const USAGE = `stella seal IMAGE [--key FILE] [--facet ID]… [--facets FILE] [--output FILE] [--format json|table|in-toto] [--sealed-by NAME] [--report-unmatched] ${IMAGE_FLAGS_USAGE}`;
+
+export const sealCommand: Command = async (args, ctx) => {
+  const { values, positionals } = parseFlags(
+    'seal',
+    args,
+    {
+      key: { type: 'string' },
+      facet: { type: 'string', multiple: true },
+      facets: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      format: { type: 'string' },
+      'sealed-by': { type: 'string' },
+      'report-unmatched': { type: 'boolean' },
+      help: { type: 'boolean' },
+      ...IMAGE_FLAGS,
+    },
+    USAGE,
+  );
+  if (values.help) {
+    print(ctx.stdout, USAGE);
+    return EXIT.ok;
+  }
+  requirePositionals('seal', positionals, 1, USAGE);
+  const format = values.format ?? (ctx.stdoutIsTTY && values.output === undefined ? 'table' : 'json');
+  if (!['json', 'table', 'in-toto'].includes(format))
+    throw usageError(`stella seal: unknown --format "${format}"`, USAGE);
+
+  const facets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
+  const only = values.facet ?? [];
+  checkFacetIds(only, facets);
+  const signer = await resolveSigner(values.key, ctx);
+  const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
+  const { sealSet } = await sealImage(positionals[0]!, signer, {
+    facets,
+    only,
+    open: imageOptions(values, ctx),
+    sealedBy: values['sealed-by'] ?? defaultSealedBy(ctx),
+    onProgress: (p) => progress.update(p.bytes, p.totalBytes, `layer ${p.layer + 1}/${p.layers}`),
+  }).finally(() => progress.done());
+
+  if (values['report-unmatched'] && sealSet.report) {
+    print(ctx.stderr, `${sealSet.report.unmatchedFiles} files matched no facet`);
+  }
+  for (const anomaly of sealSet.report?.anomalies ?? []) {
+    print(
+      ctx.stderr,
+      `warning: ${anomaly.kind} at ${anomaly.path} (layer ${anomaly.layerDigest}): ${anomaly.message}`,
+    );
+  }
+  const text = await render(sealSet, format, signer);
+  if (values.output === undefined) print(ctx.stdout, text);
+  else await writeFileAtomic(values.output, text.endsWith('\n') ? text : `${text}\n`);
+  return EXIT.ok;
+};
+
+function checkFacetIds(ids: readonly string[], facets: readonly FacetDefinition[]): void {
+  for (const id of ids) {
+    if (!facets.some((f) => f.facetId === id)) {
+      throw new FacetError(
+        'FACET_UNKNOWN',
+        `--facet ${id}: no such facet (known: ${facets.map((f) => f.facetId).join(', ')})`,
+      );
+    }
+  }
+}
+
+async function render(
+  sealSet: SealSet,
+  format: string,
+  signer: Parameters<typeof signInTotoStatement>[1],
+): Promise<string> {
+  if (format === 'json') return JSON.stringify(sealSet, null, 2);
+  if (format === 'in-toto') {
+    return JSON.stringify(await signInTotoStatement(buildInTotoStatement(sealSet), signer), null, 2);
+  }
+  const rows = sealSet.seals.map((s) => [
+    s.manifest.facetId,
+    s.manifest.type,
+    String(s.manifest.fileCount),
+    String(s.manifest.totalBytes),
+    s.manifest.merkleRoot,
+  ]);
+  return [
+    `${sealSet.imageRef}`,
+    `  image  ${sealSet.imageDigest}`,
+    `  config ${sealSet.configDigest}`,
+    '',
+    table(['FACET', 'TYPE', 'FILES', 'BYTES', 'MERKLE ROOT'], rows),
+  ].join('\n');
+}
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function defaultSealedBy(ctx: CliContext): string {
+  if (ctx.env.STELLA_SEALED_BY) return ctx.env.STELLA_SEALED_BY;
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // Containers without a passwd entry for the uid.
+  }
+  return `${user}@${hostname()}`;
+}

@@ -12,6 +12,9 @@ import { DEFAULT_LIMITS, type ExtractLimits } from './limits.ts';
 import { formatModTime } from './mod-time.ts';
 import { compareUtf8 } from './paths.ts';
 
+/** Below this stored size, layers are read on the calling thread by default (workers cost ~30 ms to start). */
+export const INLINE_BELOW_BYTES = 16 << 20;
+
 export interface ExtractProgress {
   /** Index of the layer whose bytes were just read (0 = lowest). */
   readonly layer: number;
@@ -31,7 +34,10 @@ export interface ExtractOptions {
   signal?: AbortSignal;
   /** Layers read at once (default: the number of cores, at most the number of layers). */
   concurrency?: number;
-  /** Read layers on the calling thread instead of worker threads (tests, debugging). */
+  /**
+   * Read layers on the calling thread instead of worker threads. Default: inline when the image's stored
+   * size is under 16 MiB, where starting workers costs more than it saves (docs/decisions.md).
+   */
   inline?: boolean;
 }
 
@@ -58,10 +64,11 @@ export async function extractImage(
     1,
     Math.min(options.concurrency ?? availableParallelism(), Math.max(1, layers.length)),
   );
-  const runner: LayerRunner = options.inline ? inlineRunner() : workerPool(concurrency);
+  const totalBytes = layers.reduce((n, l) => n + l.size, 0);
+  const inline = options.inline ?? totalBytes < INLINE_BELOW_BYTES;
+  const runner: LayerRunner = inline ? inlineRunner() : workerPool(concurrency);
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
-  const totalBytes = layers.reduce((n, l) => n + l.size, 0);
   let bytes = 0;
   let entriesRead = 0;
 

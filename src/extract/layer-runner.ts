@@ -172,10 +172,12 @@ export function workerPool(size: number): LayerRunner {
         }
       }
     },
-    async close() {
-      await Promise.all(all.map((w) => w.terminate()));
+    close() {
+      // Not awaited: the workers are unref'd and idle, and termination can take long on a busy machine.
+      for (const w of all) void w.terminate();
       all.length = 0;
       idle.length = 0;
+      return Promise.resolve();
     },
   };
 }

@@ -1,0 +1,31 @@
+import { ZastavaError } from '../model/errors.ts';
+
+export type StoreErrorCode =
+  | 'DB_UNREACHABLE'
+  | 'DB_LOCKED'
+  | 'DB_QUERY_FAILED'
+  | 'DB_CONFLICT'
+  | 'DB_PERMISSION_DENIED'
+  | 'DB_ROW_INVALID'
+  | 'MIGRATION_FAILED'
+  | 'MIGRATION_CHANGED'
+  | 'TENANT_INVALID'
+  | 'TENANT_VIOLATION'
+  | 'ROW_IMMUTABLE'
+  | 'SEAL_NOT_FOUND'
+  | 'SEAL_CONFLICT'
+  | 'SEAL_SET_INVALID'
+  | 'SEALS_NOT_FOUND'
+  | 'BASELINE_NOT_FOUND'
+  | 'IMAGE_AMBIGUOUS'
+  | 'IMAGE_REPOSITORY_UNKNOWN'
+  | 'CAS_MISSING'
+  | 'CAS_TAMPERED'
+  | 'CAS_MISMATCH'
+  | 'CAS_UNREADABLE'
+  | 'KEY_INVALID'
+  | 'KEY_NOT_FOUND'
+  | 'VEX_INVALID'
+  | 'VEX_PAYLOAD_MISMATCH';
+
+export class StoreError extends ZastavaError<StoreErrorCode> {}

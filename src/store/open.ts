@@ -1,0 +1,40 @@
+import type { StoreConfig } from '../config/store.ts';
+import { fileCas } from './cas/file-cas.ts';
+import { postgresCas } from './cas/postgres-cas.ts';
+import type { Db } from './db.ts';
+import { migrate, type MigrationResult } from './migrate.ts';
+import { openPgDb } from './pg-db.ts';
+import { openPgliteDb } from './pglite-db.ts';
+import type { Store } from './store.ts';
+
+export interface OpenedStore extends Store {
+  /** What the start-up migration did (SPEC §8: migrations run at start, under the advisory lock). */
+  readonly migration: MigrationResult | undefined;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** Run the migrations now (default true); a deployment that migrates in a Job passes false. */
+  readonly migrate?: boolean;
+  readonly onPoolError?: (error: Error) => void;
+}
+
+/** PostgreSQL when a URL is configured, else the embedded PGlite database; then the CAS backend. */
+export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<OpenedStore> {
+  const db: Db =
+    config.databaseUrl === undefined
+      ? await openPgliteDb({ dataDir: config.pgliteDir, schema: config.schema })
+      : openPgDb({
+          connectionString: config.databaseUrl,
+          schema: config.schema,
+          ...(options.onPoolError === undefined ? {} : { onPoolError: options.onPoolError }),
+        });
+  try {
+    const migration = options.migrate === false ? undefined : await migrate(db);
+    const cas = config.cas.kind === 'file' ? fileCas(config.cas.dir) : postgresCas();
+    return { db, cas, migration, close: () => db.close() };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

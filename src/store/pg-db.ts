@@ -1,0 +1,85 @@
+import pg from 'pg';
+import type { Tenant } from '../model/tenant.ts';
+import { SCOPE_SQL, type Db, type Row, type Sql } from './db.ts';
+import { toStoreError } from './db-errors.ts';
+
+export interface PgDbOptions {
+  readonly connectionString: string;
+  /** Tables live in this schema (created by the migrations) instead of the connection's default. */
+  readonly schema?: string | undefined;
+  readonly maxConnections?: number;
+  /** Called with pool errors of idle connections (a restarted server); they must not crash the process. */
+  readonly onPoolError?: (error: Error) => void;
+}
+
+/**
+ * The PostgreSQL implementation of the Db port on a `pg` Pool. The login role runs migrations (it owns
+ * the tables); every tenant transaction switches to the application role with `SET LOCAL ROLE`, so the
+ * same pool serves both and the application's queries never run as the owner.
+ */
+export function openPgDb(options: PgDbOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    ...(options.schema === undefined ? {} : { options: `-c search_path=${quoteIdent(options.schema)}` }),
+  });
+  pool.on('error', (error) => options.onPoolError?.(error));
+
+  async function transaction<T>(tenant: Tenant | undefined, fn: (sql: Sql) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw toStoreError(error, 'connecting to PostgreSQL');
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      if (tenant !== undefined) await client.query(SCOPE_SQL, [tenant]);
+      const result = await fn(clientSql(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw toStoreError(error, 'PostgreSQL transaction');
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  return {
+    kind: 'postgres',
+    schema: options.schema,
+    withTenant: (tenant, fn) => transaction(tenant, fn),
+    asOwner: (fn) => transaction(undefined, fn),
+    async ping() {
+      try {
+        await pool.query('SELECT 1');
+      } catch (error) {
+        throw toStoreError(error, 'PostgreSQL health check');
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+function clientSql(client: pg.PoolClient): Sql {
+  return {
+    async query(text, params = []) {
+      const result = await client.query(text, params as unknown[]);
+      return result.rows as Row[];
+    },
+    async exec(text) {
+      await client.query(text);
+    },
+  };
+}
+
+/** A double-quoted SQL identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

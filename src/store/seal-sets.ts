@@ -1,0 +1,189 @@
+import type { FacetSeal, SealSet } from '../model/seal.ts';
+import type { SealSummary } from '../model/store.ts';
+import type { Tenant } from '../model/tenant.ts';
+import { SealError } from '../seal/errors.ts';
+import type { TrustStore } from '../seal/trust.ts';
+import { verifySeal } from '../seal/verify.ts';
+import { appendAudit, recordAudit } from './audit.ts';
+import type { Sql } from './db.ts';
+import { StoreError } from './errors.ts';
+import {
+  imageDigestForConfig,
+  insertSeal,
+  loadSeals,
+  sealSetOf,
+  summariesByImageDigest,
+  summaryById,
+} from './seals.ts';
+import type { Actor, Store } from './store.ts';
+import { readTrustedKeys, trustStoreOf } from './trusted-keys.ts';
+
+export interface StoredSealSet {
+  readonly imageDigest: string;
+  /** Seals this call stored. */
+  readonly stored: readonly string[];
+  /** Seals of the set that were already stored, identical (same seal id or same Merkle root). */
+  readonly alreadyStored: readonly string[];
+}
+
+export interface StoreSealSetOptions {
+  /**
+   * The keyring to verify against. Defaults to the tenant's keyring in the store (`facet_trusted_keys`),
+   * which is what the CLI and the API use; pass one only to verify against a keyring file.
+   */
+  readonly trust?: TrustStore;
+}
+
+/**
+ * Stores a seal set for a tenant, in ONE transaction (SPEC §15). Every seal is verified first (SPEC §7,
+ * against the tenant's keyring): one that does not verify refuses the whole set with its SealError
+ * code, nothing is stored, and a `seal.reject` audit row records why. A facet already sealed for the
+ * digest with the same root is accepted as already stored; with another root it is SEAL_CONFLICT
+ * (seals are superseded by new images, never replaced).
+ */
+export async function storeSealSet(
+  store: Store,
+  tenant: Tenant,
+  sealSet: SealSet,
+  by: Actor,
+  options: StoreSealSetOptions = {},
+): Promise<StoredSealSet> {
+  checkSetShape(sealSet);
+  const trust =
+    options.trust ?? trustStoreOf(await store.db.withTenant(tenant, (sql) => readTrustedKeys(sql, tenant)));
+  for (const seal of sealSet.seals) {
+    try {
+      verifySeal(seal, trust);
+    } catch (error) {
+      if (!(error instanceof SealError)) throw error;
+      await recordAudit(store.db, tenant, 'seal.reject', by, {
+        imageRef: sealSet.imageRef,
+        imageDigest: sealSet.imageDigest,
+        sealId: seal.sealId,
+        facetId: seal.manifest.facetId,
+        code: error.code,
+        reason: error.message,
+      });
+      if (trust.allKeys().length === 0 && error.hint === undefined)
+        throw new SealError(error.code, `${error.message} (tenant ${tenant} has no trusted keys)`, {
+          cause: error,
+          hint: `add the signing key to the tenant's keyring: stella db keys add PUB --tenant ${tenant}`,
+        });
+      throw error;
+    }
+  }
+  try {
+    return await insertSealSet(store, tenant, sealSet, by);
+  } catch (error) {
+    // Two submissions of one set at once: the loser sees the winner's rows on a second try.
+    if (error instanceof StoreError && error.code === 'DB_CONFLICT')
+      return insertSealSet(store, tenant, sealSet, by);
+    throw error;
+  }
+}
+
+function insertSealSet(store: Store, tenant: Tenant, sealSet: SealSet, by: Actor): Promise<StoredSealSet> {
+  return store.db.withTenant(tenant, async (sql) => {
+    const existing = new Map(
+      (await summariesByImageDigest(sql, tenant, sealSet.imageDigest)).map((s) => [s.facetId, s]),
+    );
+    const stored: string[] = [];
+    const alreadyStored: string[] = [];
+    for (const seal of sealSet.seals) {
+      const before = existing.get(seal.manifest.facetId);
+      if (before !== undefined) {
+        if (before.sealId === seal.sealId || before.merkleRoot === seal.manifest.merkleRoot) {
+          alreadyStored.push(before.sealId);
+          continue;
+        }
+        throw new StoreError(
+          'SEAL_CONFLICT',
+          `image ${sealSet.imageDigest} already has a seal of facet ${seal.manifest.facetId} (${before.sealId}) with root ${before.merkleRoot}, not ${seal.manifest.merkleRoot}`,
+          { hint: 'stored seals are never replaced; a changed image has a new digest' },
+        );
+      }
+      await insertSeal(sql, store, tenant, seal, sealSet.facetDefinitionsDigest);
+      stored.push(seal.sealId);
+    }
+    await appendAudit(sql, tenant, 'seal.store', by, {
+      imageRef: sealSet.imageRef,
+      imageDigest: sealSet.imageDigest,
+      configDigest: sealSet.configDigest,
+      stored,
+      alreadyStored,
+    });
+    return { imageDigest: sealSet.imageDigest, stored, alreadyStored };
+  });
+}
+
+function checkSetShape(sealSet: SealSet): void {
+  const fail = (message: string): never => {
+    throw new StoreError('SEAL_SET_INVALID', `seal set of ${sealSet.imageRef}: ${message}`);
+  };
+  if (sealSet.seals.length === 0) fail('it holds no seals');
+  const facets = new Set<string>();
+  for (const seal of sealSet.seals) {
+    if (seal.imageDigest !== sealSet.imageDigest)
+      fail(`seal ${seal.sealId} is of image ${seal.imageDigest}, the set of ${sealSet.imageDigest}`);
+    if (seal.configDigest !== sealSet.configDigest)
+      fail(`seal ${seal.sealId} has config ${seal.configDigest}, the set ${sealSet.configDigest}`);
+    if (facets.has(seal.manifest.facetId)) fail(`facet ${seal.manifest.facetId} is sealed twice`);
+    facets.add(seal.manifest.facetId);
+  }
+}
+
+/** The stored seals of an image digest, manifests re-hashed; undefined when none is stored. */
+export function loadSealSetByDigest(
+  store: Store,
+  tenant: Tenant,
+  imageDigest: string,
+): Promise<SealSet | undefined> {
+  return store.db.withTenant(tenant, (sql) => sealSetIn(sql, store, tenant, imageDigest));
+}
+
+/** The seals of the image most recently sealed with this config digest (SPEC §3). */
+export function loadSealSetByConfigDigest(
+  store: Store,
+  tenant: Tenant,
+  configDigest: string,
+): Promise<SealSet | undefined> {
+  return store.db.withTenant(tenant, async (sql) => {
+    const imageDigest = await imageDigestForConfig(sql, tenant, configDigest);
+    return imageDigest === undefined ? undefined : sealSetIn(sql, store, tenant, imageDigest);
+  });
+}
+
+/** What the webhook does (SPEC §11): by manifest digest, then by config digest. */
+export function findSealSet(
+  store: Store,
+  tenant: Tenant,
+  image: { imageDigest: string; configDigest?: string | undefined },
+): Promise<SealSet | undefined> {
+  return store.db.withTenant(tenant, async (sql) => {
+    const byDigest = await sealSetIn(sql, store, tenant, image.imageDigest);
+    if (byDigest !== undefined || image.configDigest === undefined) return byDigest;
+    const imageDigest = await imageDigestForConfig(sql, tenant, image.configDigest);
+    return imageDigest === undefined ? undefined : sealSetIn(sql, store, tenant, imageDigest);
+  });
+}
+
+/** One stored seal by id, manifest re-hashed; undefined when the tenant has no such seal. */
+export function loadSeal(store: Store, tenant: Tenant, sealId: string): Promise<FacetSeal | undefined> {
+  return store.db.withTenant(tenant, async (sql) => {
+    const summary = await summaryById(sql, tenant, sealId);
+    if (summary === undefined) return undefined;
+    const [seal] = await loadSeals(sql, store, tenant, [summary]);
+    return seal;
+  });
+}
+
+export async function sealSetIn(
+  sql: Sql,
+  store: Store,
+  tenant: Tenant,
+  imageDigest: string,
+): Promise<SealSet | undefined> {
+  const summaries: SealSummary[] = await summariesByImageDigest(sql, tenant, imageDigest);
+  if (summaries.length === 0) return undefined;
+  return sealSetOf(summaries, await loadSeals(sql, store, tenant, summaries));
+}

@@ -44,9 +44,18 @@ export function subjectName(imageRef: string): string {
  */
 export function sealPayloadOf(seal: FacetSeal): FacetSealPayload {
   const bytes = decodeBase64(seal.envelope.payload, `the payload of seal ${seal.sealId}`);
-  const parsed = FacetSealPayload.safeParse(JSON.parse(Buffer.from(bytes).toString('utf8')));
-  if (!parsed.success)
-    throw new SealError('SEAL_PAYLOAD_INVALID', `seal ${seal.sealId}: the payload is not a seal payload`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (cause) {
+    throw new SealError('SEAL_PAYLOAD_INVALID', `seal ${seal.sealId}: the payload is not JSON`, { cause });
+  }
+  const parsed = FacetSealPayload.safeParse(raw);
+  if (!parsed.success) {
+    throw new SealError('SEAL_PAYLOAD_INVALID', `seal ${seal.sealId}: the payload is not a seal payload`, {
+      cause: parsed.error,
+    });
+  }
   return parsed.data;
 }
 

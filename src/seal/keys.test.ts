@@ -19,7 +19,7 @@ import {
 } from './keys.ts';
 import { createSigner, verifySignature } from './signer.ts';
 
-const code = (c: string) => expect.objectContaining({ code: c });
+const code = (c: string): Error => expect.objectContaining({ code: c }) as Error;
 
 describe.each(KEY_ALGORITHMS)('%s keys', (algorithm) => {
   const { privateKey, publicKey } = generateKeyPair(algorithm);

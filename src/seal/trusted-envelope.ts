@@ -24,9 +24,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * SPEC §7's first checks, in order: a trusted signature over the PAE; the payload type; parse only the
- * verified bytes (UTF-8, JSON, canonical, schema); then the verifying key's validity window. The window
- * comes last because the instant it is checked at is inside the signed payload: a key outside its
- * window is refused before anything else reads the payload.
+ * verified bytes (UTF-8, JSON, schema, canonical form); then the verifying key's validity window. The
+ * window comes last because the instant it is checked at is inside the signed payload; nothing is
+ * returned to the caller until it has passed.
  */
 export function openTrustedEnvelope<T>(
   envelope: unknown,

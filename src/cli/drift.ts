@@ -76,26 +76,16 @@ export async function driftFromArgs(
       throw new FacetError('FACET_UNKNOWN', `--facet ${id}: no such facet (known: ${[...known].join(', ')})`);
     }
   }
+  // Attribution compares both databases: with one side a seals file, causes come from paths only.
   const packages =
-    baseline.packages !== undefined || current.packages !== undefined
-      ? { baseline: baseline.packages ?? emptyOf(), current: current.packages ?? emptyOf() }
+    baseline.packages !== undefined && current.packages !== undefined
+      ? { baseline: baseline.packages, current: current.packages }
       : undefined;
   return computeDrift(baseline.side, current.side, {
     quotas: quotaResolver({ facets, sealed: baseline.sealedQuotas }),
     ...(packages ? { packages } : {}),
     ...(values.facet?.length ? { facetIds: values.facet } : {}),
   });
-}
-
-function emptyOf() {
-  return {
-    packages: new Map(),
-    ownerOf: () => undefined,
-    captured: new Map(),
-    distro: {},
-    ecosystems: new Set(),
-    notes: [],
-  } as const;
 }
 
 /** `--key`/`--keyring`, else the public half of the default key `stella seal` uses. */

@@ -1,4 +1,4 @@
-import { compareUtf8 } from './compare-utf8.ts';
+import { compareUtf8 } from '../merkle/index.ts';
 import type { FacetFileEntry } from '../model/manifest.ts';
 import { DriftError } from './errors.ts';
 

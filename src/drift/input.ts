@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import type { OpenImageOptions } from '../image/index.ts';
+import type { ResolvedPolicy } from '../model/policy.ts';
+import type { FacetDefinition, PartialQuota } from '../model/facet.ts';
+import { SealSet, type FacetSeal } from '../model/seal.ts';
+import type { QuotaSources } from '../quota/resolve.ts';
+import { appliedQuota, readImage, type SealImageOptions } from '../seal/seal-image.ts';
+import { verifySeal, type TrustStore } from '../seal/index.ts';
+import { DriftError } from './errors.ts';
+import { facetDefinitionsDigest } from './facet-definitions.ts';
+import { PACKAGE_DB_CAPTURE } from './packages/capture.ts';
+import type { PackageInventory } from './packages/inventory.ts';
+import { readPackageInventory } from './packages/read.ts';
+import type { DriftSide } from './report.ts';
+
+/**
+ * Drift inputs (SPEC §9): an image reference, sealed on the fly (no signature needed), or a seals file
+ * written by `stella seal`, verified unless told not to. This file is the I/O edge of src/drift.
+ */
+export interface LoadedSide {
+  readonly side: DriftSide;
+  /** Package databases, for an image read here; absent for a seals file. */
+  readonly packages?: PackageInventory;
+  /** Quotas the seals recorded, by facet id: a quota source below the facet definitions. */
+  readonly sealedQuotas: Readonly<Record<string, PartialQuota | null>>;
+}
+
+export interface LoadSideOptions {
+  /** The full ordered facet definitions used to seal image references. */
+  readonly facets: FacetDefinition[];
+  readonly open?: OpenImageOptions;
+  /** How seals files are verified; `null` = `--no-verify`. */
+  readonly trust: TrustStore | null;
+  readonly onProgress?: SealImageOptions['onProgress'];
+  readonly signal?: AbortSignal;
+}
+
+const TRANSPORT = /^(?:docker|oci|oci-archive|docker-archive|rootfs):/;
+
+/** A seals file when the text names an existing regular file and has no transport prefix. */
+export async function isSealsFile(text: string): Promise<boolean> {
+  if (TRANSPORT.test(text)) return false;
+  const info = await stat(text).catch(() => undefined);
+  return info?.isFile() === true;
+}
+
+export async function loadDriftSide(text: string, options: LoadSideOptions): Promise<LoadedSide> {
+  return (await isSealsFile(text)) ? loadSealsFile(text, options.trust) : loadImage(text, options);
+}
+
+async function loadImage(ref: string, options: LoadSideOptions): Promise<LoadedSide> {
+  const read = await readImage(ref, {
+    facets: options.facets,
+    sealedBy: 'stella drift',
+    capture: { patterns: [...PACKAGE_DB_CAPTURE.patterns], maxBytes: PACKAGE_DB_CAPTURE.maxBytes },
+    ...(options.open ? { open: options.open } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const side: DriftSide = {
+    identity: { imageRef: read.imageRef, imageDigest: read.imageDigest, configDigest: read.configDigest },
+    facetDefinitionsDigest: facetDefinitionsDigest(options.facets),
+    facets: read.manifests.map((m, i) => ({
+      facetId: m.facetId,
+      type: m.type,
+      sealId: randomUUID(),
+      merkleRoot: m.merkleRoot,
+      fileCount: m.fileCount,
+      files: m.files,
+      appliedQuota: appliedQuota(options.facets[i]!),
+    })),
+  };
+  return { side, packages: readPackageInventory(read.extraction.captured), sealedQuotas: {} };
+}
+
+async function loadSealsFile(path: string, trust: TrustStore | null): Promise<LoadedSide> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new DriftError('DRIFT_INPUT_UNREADABLE', `cannot read seals file ${path}`, { cause: error });
+  }
+  const parsed = SealSet.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DriftError(
+      'DRIFT_INPUT_INVALID',
+      `${path}: not a seals file: ${issue.path.join('.') || '(document)'}: ${issue.message}`,
+      {
+        hint: 'a seals file is what `stella seal --format json` writes',
+      },
+    );
+  }
+  const set = parsed.data;
+  for (const seal of set.seals) {
+    if (trust !== null) {
+      try {
+        verifySeal(seal, trust);
+      } catch (error) {
+        throw new DriftError(
+          'DRIFT_SEAL_INVALID',
+          `${path}: seal of facet ${seal.manifest.facetId} failed verification`,
+          {
+            cause: error,
+            hint: 'check --key/--keyring; --no-verify compares the file as it is, without any check',
+          },
+        );
+      }
+    }
+    if (seal.imageDigest !== set.imageDigest) {
+      throw new DriftError(
+        'DRIFT_SEAL_INVALID',
+        `${path}: the seal of facet ${seal.manifest.facetId} is of image ${seal.imageDigest}, the file says ${set.imageDigest}`,
+      );
+    }
+  }
+  const side = sideFromSeals(
+    { imageRef: set.imageRef, imageDigest: set.imageDigest, configDigest: set.configDigest },
+    set.seals,
+    {
+      ...(set.facetDefinitionsDigest ? { facetDefinitionsDigest: set.facetDefinitionsDigest } : {}),
+      packagesUnavailable: `${path} is a seals file`,
+    },
+  );
+  return {
+    side,
+    sealedQuotas: Object.fromEntries(set.seals.map((s) => [s.manifest.facetId, s.appliedQuota])),
+  };
+}
+
+/**
+ * A drift side from seals already trusted (verified, or read back from the store): what the webhook
+ * compares. Facets keep the seals' order.
+ */
+export function sideFromSeals(
+  identity: DriftSide['identity'],
+  seals: readonly FacetSeal[],
+  extra: { facetDefinitionsDigest?: string; packagesUnavailable?: string } = {},
+): DriftSide {
+  const seen = new Set<string>();
+  for (const s of seals) {
+    if (seen.has(s.manifest.facetId)) {
+      throw new DriftError(
+        'DRIFT_INPUT_INVALID',
+        `two seals of facet ${s.manifest.facetId} for image ${identity.imageDigest}`,
+      );
+    }
+    seen.add(s.manifest.facetId);
+  }
+  return {
+    identity,
+    ...extra,
+    facets: seals.map((s) => ({
+      facetId: s.manifest.facetId,
+      type: s.manifest.type,
+      sealId: s.sealId,
+      merkleRoot: s.manifest.merkleRoot,
+      fileCount: s.manifest.fileCount,
+      files: s.manifest.files,
+      appliedQuota: s.appliedQuota,
+    })),
+  };
+}
+
+/** Quota sources for a webhook decision: the resolved policy's quotas and facets, then the baseline seals'. */
+export function quotaSourcesFromPolicy(
+  policy: Pick<ResolvedPolicy, 'quotas' | 'facets' | 'sources'>,
+  baseline?: readonly FacetSeal[],
+): QuotaSources {
+  return {
+    policies: [{ name: policy.sources.join(', ') || 'policy', quotas: policy.quotas }],
+    facets: policy.facets,
+    ...(baseline
+      ? { sealed: Object.fromEntries(baseline.map((s) => [s.manifest.facetId, s.appliedQuota])) }
+      : {}),
+  };
+}

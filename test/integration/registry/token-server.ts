@@ -24,7 +24,12 @@ export interface TokenServerOptions {
 export interface TokenServer {
   readonly realm: string;
   /** One entry per token request: who asked (no password) and for what. */
-  readonly requests: Array<{ account: string | undefined; scope: string | null; granted: boolean }>;
+  readonly requests: Array<{
+    account: string | undefined;
+    scope: string | null;
+    granted: boolean;
+    at: number;
+  }>;
   stop(): Promise<void>;
 }
 
@@ -38,11 +43,11 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       const scope = url.searchParams.get('scope');
       const user = basicUser(req.headers.authorization, options.users);
       if (user === null) {
-        requests.push({ account: undefined, scope, granted: false });
+        requests.push({ account: undefined, scope, granted: false, at: Date.now() });
         res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad credentials"}');
         return;
       }
-      requests.push({ account: user, scope, granted: user !== undefined });
+      requests.push({ account: user, scope, granted: user !== undefined, at: Date.now() });
       const access = user === undefined ? [] : parseScopes(scope);
       const lifetime = options.jwtLifetime?.(issued++) ?? 300;
       const now = Math.floor(Date.now() / 1000);

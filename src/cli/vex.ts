@@ -85,11 +85,14 @@ async function vexSign(args: string[], ctx: CliContext): Promise<number> {
   requirePositionals('vex sign', positionals, 1, SIGN_USAGE);
   if (values.key === undefined) throw usageError('stella vex sign: --key KEY is required', SIGN_USAGE);
   const file = positionals[0]!;
-  const envelope = await signVex(
-    await readJsonFile(file),
-    createSigner(await readPrivateKeyFile(values.key)),
-    file,
-  );
+  const document = await readJsonFile(file);
+  if (JSON.stringify(document).includes(PLACEHOLDER_MARKER)) {
+    print(
+      ctx.stderr,
+      `warning: ${file} still holds a placeholder impact statement: admission will refuse it`,
+    );
+  }
+  const envelope = await signVex(document, createSigner(await readPrivateKeyFile(values.key)), file);
   const text = `${JSON.stringify(envelope, null, 2)}\n`;
   if (values.output === undefined) ctx.stdout.write(text);
   else await writeFileAtomic(values.output, text);

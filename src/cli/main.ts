@@ -19,6 +19,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./facets.ts')).facetsCommand,
   },
   keys: { summary: 'generate signing keys', load: async () => (await import('./keys.ts')).keysCommand },
+  drift: {
+    summary: 'compare two images facet by facet',
+    load: async () => (await import('./drift.ts')).driftCommand,
+  },
+  vex: {
+    summary: 'draft (gen) or sign an OpenVEX document',
+    load: async () => (await import('./vex.ts')).vexCommand,
+  },
 };
 
 export function usage(): string {

@@ -109,6 +109,8 @@ export class FsTree {
    * path do not reach the other (SPEC §4). Its facet is decided by its own path.
    */
   private link(path: string, targetPath: string, facet: number, capture: boolean, layerDigest: string): void {
+    // The link's directory exists before the link does: a target on that path is no longer a file.
+    this.ensureDir(parentOf(path));
     const target = this.lookup(targetPath);
     if (target?.kind === 'file') {
       this.set(path, { ...target, facet, captured: capture ? target.captured : undefined, capture });

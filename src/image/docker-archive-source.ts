@@ -20,7 +20,7 @@ export interface DockerArchiveOptions {
  * A `docker save` tarball (moby image/tarexport): `manifest.json` names the config and the layer tars.
  * It has no manifest blob, so `imageDigest` is the config digest (SPEC §3). Layers are checked against
  * the config's diff_ids; a layer stored as `blobs/<alg>/<hex>` (Docker ≥ 25) is checked against that
- * digest as well, an older `<id>/layer.tar` only against its diff_id (it is stored uncompressed).
+ * digest as well, an older `<id>/layer.tar` (no digest of its own, sometimes gzipped) only against its diff_id.
  */
 export function dockerArchiveSource(store: LayoutStore, options: DockerArchiveOptions): ImageSource {
   const paths = new Map<string, string>();
@@ -99,9 +99,16 @@ export function dockerArchiveSource(store: LayoutStore, options: DockerArchiveOp
         const size = await store.size(path);
         if (size === undefined)
           throw new ImageError('BLOB_MISSING', `${store.location} has no ${path} (${where})`);
-        const digest = digestFromPath(path) ?? diffId;
+        const stored = digestFromPath(path);
+        const digest = stored ?? diffId;
         paths.set(digest, path);
-        layers.push({ digest, diffId, mediaType: MediaType.dockerLayer, size });
+        layers.push({
+          digest,
+          diffId,
+          mediaType: MediaType.dockerLayer,
+          size,
+          ...(stored ? {} : { storedDigestUnknown: true }),
+        });
       }
       return { imageRef: options.imageRef, imageDigest: configDigest, configDigest, platform, layers };
     },

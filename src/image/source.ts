@@ -13,6 +13,11 @@ export interface LayerDescriptor {
   readonly mediaType: string;
   /** Size of the stored blob in bytes, from the manifest. */
   readonly size: number;
+  /**
+   * True when the stored bytes have no digest of their own (a pre-Docker-25 `docker save` layer.tar, which
+   * may even be gzipped): `digest` is then the diff_id, and only the uncompressed bytes are verified.
+   */
+  readonly storedDigestUnknown?: boolean;
 }
 
 export interface ResolvedImage {

@@ -19,6 +19,7 @@ beforeAll(async () => {
   registry = await startRegistry({ dir: join(dir, 'registry') });
   await pushLayout(fx.layout, 'app', `${registry.host}/test/app:v1`);
   await pushLayout(fx.layout, 'multi', `${registry.host}/test/multi:v1`);
+  await pushLayout(fx.layout, 'multi', `${registry.host}/test/multi-docker:v1`, { dockerFormat: true });
 });
 
 afterAll(async () => {
@@ -134,5 +135,24 @@ describe('multi-platform index', () => {
     const source = createRegistrySource(registryRef(registry.host, 'test/multi', 'v1'), options);
     await expect(pullAll(source)).rejects.toMatchObject({ code: 'PLATFORM_INVALID' });
     expect(log.filter((r) => r.url.includes('/blobs/'))).toEqual([]);
+  });
+});
+
+describe('Docker schema 2 manifests and manifest lists', () => {
+  it('reads a manifest list and its Docker manifests, with the same layers and file roots', async () => {
+    const { options, log } = withLog({ platform: 'linux/arm64' });
+    const head = await resolveDigest(registryRef(registry.host, 'test/multi-docker', 'v1'), options);
+    expect(head.mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
+    const { resolved, layerDigests } = await pull(registry.host, 'test/multi-docker', 'v1', options);
+    expect(resolved.platform).toBe('linux/arm64');
+    expect(resolved.imageDigest).not.toBe(fx.multi[1]!.manifestDigest); // converted by skopeo
+    expect(resolved.layers.map((l) => l.mediaType)).toEqual([
+      'application/vnd.docker.image.rootfs.diff.tar.gzip',
+    ]);
+    expect(layerDigests).toEqual(fx.multi[1]!.layers.map((l) => l.digest)); // blobs unchanged
+    expect(log.filter((r) => r.method === 'GET').map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const fromDocker = await facetRoots(`${registry.host}/test/multi-docker:v1`);
+    const fromLayout = await facetRoots(`oci:${fx.layout}:multi`);
+    expect(fromDocker.roots).toEqual(fromLayout.roots);
   });
 });

@@ -14,8 +14,8 @@ import type { AddressInfo } from 'node:net';
 export type Fault =
   /** Answer this status instead of forwarding (429 with `Retry-After`, 503, …). */
   | { readonly kind: 'status'; readonly status: number; readonly headers?: Readonly<Record<string, string>> }
-  /** Forward, but flip one byte of the body (headers, including Docker-Content-Digest, unchanged). */
-  | { readonly kind: 'corrupt'; readonly offset?: number }
+  /** Forward, but flip one byte of the body; headers unchanged unless named in `stripHeaders`. */
+  | { readonly kind: 'corrupt'; readonly offset?: number; readonly stripHeaders?: readonly string[] }
   /** Answer 307 to this URL. */
   | { readonly kind: 'redirect'; readonly location: string }
   /** Close the connection without answering. */
@@ -38,7 +38,8 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+/** `bindHost` 0.0.0.0 makes the proxy reachable on a non-loopback address too. */
+export async function startFaultProxy(upstream: string, bindHost = '127.0.0.1'): Promise<FaultProxy> {
   const target = new URL(upstream);
   const counts = new Map<string, number>();
   const proxy: FaultProxy = {
@@ -89,7 +90,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     const upstreamReq = httpRequest(
       { host: target.hostname, port: target.port, path: seen.path, method: seen.method, headers },
       (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        const responseHeaders = { ...upstreamRes.headers };
+        if (fault?.kind === 'corrupt')
+          for (const name of fault.stripHeaders ?? []) delete responseHeaders[name];
+        res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders);
         if (fault?.kind !== 'corrupt') {
           upstreamRes.pipe(res);
           return;
@@ -108,7 +112,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     upstreamReq.on('error', () => res.destroy());
     req.pipe(upstreamReq);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, bindHost, resolve));
   const { port } = server.address() as AddressInfo;
   Object.assign(proxy, {
     host: `127.0.0.1:${port}`,

@@ -8,13 +8,14 @@ const run = promisify(execFile);
 
 /**
  * Copies an OCI layout tag into a registry with Debian's skopeo, keeping every digest (`--all` for
- * indexes, `--preserve-digests` so a conversion fails instead of silently changing the image).
+ * indexes, `--preserve-digests` so a conversion fails instead of silently changing the image), or
+ * converting to Docker schema 2 manifests and manifest lists with `dockerFormat`.
  */
 export async function pushLayout(
   layoutDir: string,
   tag: string,
   destination: string,
-  options: { creds?: string } = {},
+  options: { creds?: string; dockerFormat?: boolean } = {},
 ): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), 'zastava-skopeo-'));
   try {
@@ -24,7 +25,8 @@ export async function pushLayout(
         '--insecure-policy',
         'copy',
         '--all',
-        '--preserve-digests',
+        // Docker schema 2 conversion rewrites the manifests (not the blobs): digests change by design.
+        ...(options.dockerFormat ? ['--format', 'v2s2'] : ['--preserve-digests']),
         '--quiet',
         '--dest-tls-verify=false',
         ...(options.creds ? ['--dest-creds', options.creds] : []),

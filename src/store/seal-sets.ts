@@ -72,14 +72,35 @@ export async function storeSealSet(
       throw error;
     }
   }
-  try {
-    return await insertSealSet(store, tenant, sealSet, by);
-  } catch (error) {
-    // Two submissions of one set at once: the loser sees the winner's rows on a second try.
-    if (error instanceof StoreError && error.code === 'DB_CONFLICT')
-      return insertSealSet(store, tenant, sealSet, by);
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await insertSealSet(store, tenant, sealSet, by);
+    } catch (error) {
+      if (!(error instanceof StoreError && error.code === 'DB_CONFLICT')) throw error;
+      // Two submissions of one set at once: the loser sees the winner's rows on a second try.
+      if (constraintOf(error) === 'uq_facet_seal' && attempt === 1) continue;
+      // Seal ids are the table's primary key across tenants (seed §4.3): a seal id stored before, here
+      // or for another tenant, cannot be stored again. Nothing is said about where it is.
+      throw new StoreError(
+        'SEAL_CONFLICT',
+        `a seal of ${sealSet.imageRef} has an id that is already stored`,
+        {
+          cause: error,
+          hint: 'seal ids are unique: seal the image again to store it for this tenant',
+        },
+      );
+    }
   }
+}
+
+function constraintOf(error: StoreError): string | undefined {
+  const cause: unknown = error.cause;
+  return typeof cause === 'object' &&
+    cause !== null &&
+    'constraint' in cause &&
+    typeof cause.constraint === 'string'
+    ? cause.constraint
+    : undefined;
 }
 
 function insertSealSet(store: Store, tenant: Tenant, sealSet: SealSet, by: Actor): Promise<StoredSealSet> {
@@ -89,7 +110,7 @@ function insertSealSet(store: Store, tenant: Tenant, sealSet: SealSet, by: Actor
     );
     const stored: string[] = [];
     const alreadyStored: string[] = [];
-    for (const seal of sealSet.seals) {
+    for (const [position, seal] of sealSet.seals.entries()) {
       const before = existing.get(seal.manifest.facetId);
       if (before !== undefined) {
         if (before.sealId === seal.sealId || before.merkleRoot === seal.manifest.merkleRoot) {
@@ -102,7 +123,7 @@ function insertSealSet(store: Store, tenant: Tenant, sealSet: SealSet, by: Actor
           { hint: 'stored seals are never replaced; a changed image has a new digest' },
         );
       }
-      await insertSeal(sql, store, tenant, seal, sealSet.facetDefinitionsDigest);
+      await insertSeal(sql, store, tenant, seal, sealSet.facetDefinitionsDigest, position);
       stored.push(seal.sealId);
     }
     await appendAudit(sql, tenant, 'seal.store', by, {

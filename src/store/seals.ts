@@ -21,13 +21,14 @@ export async function insertSeal(
   tenant: Tenant,
   seal: FacetSeal,
   facetDefinitionsDigest: string | undefined,
+  position: number,
 ): Promise<void> {
   const key = await putManifest(sql, store.cas, tenant, seal.manifest);
   await sql.query(
     `INSERT INTO facet_seals (seal_id, tenant, image_ref, image_digest, config_digest, facet_id, facet_type,
        merkle_root, file_count, total_bytes, sealed_at, sealed_by, quota_json, manifest_cas, dsse_envelope,
-       root_envelope, facet_definitions_digest)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb, $16::jsonb, $17)`,
+       root_envelope, facet_definitions_digest, facet_position)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb, $16::jsonb, $17, $18)`,
     [
       seal.sealId,
       tenant,
@@ -46,6 +47,7 @@ export async function insertSeal(
       JSON.stringify(seal.envelope),
       seal.rootEnvelope === undefined ? null : JSON.stringify(seal.rootEnvelope),
       facetDefinitionsDigest ?? null,
+      position,
     ],
   );
 }
@@ -56,7 +58,7 @@ export async function summariesByImageDigest(
   imageDigest: string,
 ): Promise<SealSummary[]> {
   const rows = await sql.query(
-    `SELECT ${SEAL_COLUMNS} FROM facet_seals WHERE tenant = $1 AND image_digest = $2 ORDER BY facet_id`,
+    `SELECT ${SEAL_COLUMNS} FROM facet_seals WHERE tenant = $1 AND image_digest = $2 ORDER BY facet_position, facet_id`,
     [tenant, imageDigest],
   );
   return rows.map((r) => parseRow(SealSummaryRow, r, 'facet_seals'));

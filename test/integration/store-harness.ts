@@ -20,6 +20,8 @@ export interface TestStore extends Store {
   readonly backend: Backend;
   /** The schema (PostgreSQL) each test file gets to itself, so parallel files never collide. */
   readonly schema: string | undefined;
+  /** The directory of the `file` CAS, when that is the backend. */
+  readonly casDir: string | undefined;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function openTestStore(backend: Backend, options: TestStoreOptions 
     db,
     cas,
     schema: db.schema,
+    casDir,
     async close() {
       if (backend === 'postgres') await db.asOwner((sql) => sql.exec(`DROP SCHEMA "${db.schema}" CASCADE`));
       await db.close();

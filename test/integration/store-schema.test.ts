@@ -85,6 +85,7 @@ describe.each(BACKENDS)('store schema on %s', (backend) => {
       'config_digest text not null',
       'root_envelope jsonb',
       'facet_definitions_digest text',
+      'facet_position integer not null',
     ]);
     expect(await columns('facet_drift_history')).toEqual([
       'drift_id uuid not null',

@@ -1,65 +1,49 @@
+import { isZastavaError } from '../model/errors.ts';
+import { parseRegistryReference, repositoryOf, type RegistryReference } from '../image/reference.ts';
 import { AdmissionError } from './errors.ts';
 
 /**
- * A container image as a Pod names it (the kubelet's docker reference grammar, distribution/reference):
- * `[DOMAIN/]PATH[:TAG][@DIGEST]`. A first component that contains `.` or `:`, or is `localhost`, is the
- * registry; otherwise the registry is `docker.io`, and a one-component path gets `library/`.
+ * A container image as a Pod names it: a registry reference as docker and the kubelet read it
+ * (`nginx` is `docker.io/library/nginx:latest`), parsed by the same code as every other reference so that
+ * "the same repository" means the same thing to the webhook and to `stella baseline approve` (SPEC §8).
  */
 export interface ImageName {
   /** The reference as written in the pod. */
   readonly original: string;
+  readonly reference: RegistryReference;
   readonly registry: string;
   readonly repository: string;
   readonly tag: string | undefined;
   readonly digest: string | undefined;
-  /** `registry/repository`: the key for "the same repository" when looking up a baseline (SPEC §8). */
+  /** `registry/repository` (`repositoryOf`): the key of a repository's baseline. */
   readonly repositoryName: string;
 }
 
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const DOMAIN =
-  /^(?:localhost|\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]+)?$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const MAX_REFERENCE_LENGTH = 4096;
 
-function invalid(image: string, why: string): AdmissionError {
-  const shown = image.length > 200 ? `${image.slice(0, 200)}…` : image;
-  return new AdmissionError('ADMISSION_IMAGE_REF_INVALID', `image "${shown}": ${why}`);
-}
-
 export function parseImageName(image: string): ImageName {
-  if (image.length === 0 || image.length > MAX_REFERENCE_LENGTH) throw invalid(image, 'empty or too long');
-  let rest = image;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw invalid(image, `"${digest}" is not a digest`);
+  const shown = image.length > 200 ? `${image.slice(0, 200)}…` : image;
+  if (image.length === 0 || image.length > MAX_REFERENCE_LENGTH) {
+    throw new AdmissionError('ADMISSION_IMAGE_REF_INVALID', `image "${shown}": empty or too long`);
   }
-  let tag: string | undefined;
-  const lastSlash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  if (colon > lastSlash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) throw invalid(image, `"${tag}" is not a tag`);
+  let reference: RegistryReference;
+  try {
+    reference = parseRegistryReference(image, image);
+  } catch (error) {
+    const why = isZastavaError(error) ? error.message : 'not an image reference';
+    throw new AdmissionError('ADMISSION_IMAGE_REF_INVALID', `container image "${shown}": ${why}`, {
+      cause: error,
+    });
   }
-  const components = rest.split('/');
-  let registry = 'docker.io';
-  const first = components[0] ?? '';
-  if (components.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-    if (!DOMAIN.test(first)) throw invalid(image, `"${first}" is not a registry host`);
-    registry = first === 'index.docker.io' ? 'docker.io' : first;
-    components.shift();
-  }
-  if (components.length === 0 || components.some((c) => !PATH_COMPONENT.test(c))) {
-    throw invalid(image, 'the repository path must be lower-case components separated by "/"');
-  }
-  if (registry === 'docker.io' && components.length === 1) components.unshift('library');
-  const repository = components.join('/');
-  return { original: image, registry, repository, tag, digest, repositoryName: `${registry}/${repository}` };
+  return {
+    original: image,
+    reference,
+    registry: reference.registry,
+    repository: reference.repository,
+    tag: reference.tag,
+    digest: reference.digest,
+    repositoryName: repositoryOf(reference),
+  };
 }
 
 /** `registry/repository@digest`: the immutable name of one image, used in messages and VEX commands. */

@@ -1,5 +1,5 @@
 import type { ResolvedPolicy } from '../model/policy.ts';
-import { ClusterFacetPolicy, FacetPolicy, type AnyFacetPolicy } from './crd-schema.ts';
+import { ClusterFacetPolicy, FacetPolicy } from './crd-schema.ts';
 import { describeIssues } from '../admission/review.ts';
 import { K8sError } from './errors.ts';
 import { compilePolicy, resolvePolicy, type CompiledPolicy, type PolicyDefaults } from './policy-resolve.ts';

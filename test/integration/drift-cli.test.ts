@@ -281,6 +281,22 @@ describe('stella drift on images', () => {
     expect((await stella('drift', ref('base'), ref('current'), '--facet', 'nope')).code).toBe(1);
   });
 
+  it('takes unset quota fields of a facets file from the defaults', async () => {
+    const facetsFile = join(dir, 'partial.yaml');
+    await writeFile(
+      facetsFile,
+      'facets:\n  - facetId: lang/node\n    type: LangNode\n    includeGlobs: ["**/node_modules/**", "**/package.json"]\n    quota: { maxChurnPercent: 100 }\n  - facetId: config\n    type: Config\n    includeGlobs: ["/etc/**"]\n',
+    );
+    const { code, report } = await driftJson(ref('base'), ref('current'), '--facets', facetsFile);
+    const node = report.facets.find((f) => f.facetId === 'lang/node')!;
+    // 4 changes of 5 files: 80% churn ≤ 100; 4 ≤ 50 changed, 2 ≤ 25 added (defaults); onExceed defaults to Warn.
+    expect(node.quotaVerdict).toEqual({ passed: true, violations: [], recommendedAction: 'Warn' });
+    const config = report.facets.find((f) => f.facetId === 'config')!;
+    expect(config.quotaVerdict.recommendedAction).toBe('Warn');
+    expect(report.decision).toBe(config.quotaVerdict.passed ? 'Pass' : 'Warn');
+    expect(code).toBe(0);
+  });
+
   it('prints markdown for a pull request', async () => {
     const md = await stella('drift', ref('base'), ref('current'), '--format', 'markdown');
     expect(md.out).toContain('### ⛔ Facet drift: **Block**');

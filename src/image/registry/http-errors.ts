@@ -22,7 +22,7 @@ export function networkError(error: unknown, what: string): RegistryError {
   ) {
     return new RegistryError('REGISTRY_TIMEOUT', `${what}: no answer within the timeout`, {
       cause: error,
-      hint: 'raise --timeout if the registry is slow',
+      hint: 'the registry or the network is too slow; try again, or check the registry',
     });
   }
   const tls = codes.find((c) => TLS_CODES.test(c));

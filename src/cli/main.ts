@@ -27,6 +27,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'draft (gen) or sign an OpenVEX document',
     load: async () => (await import('./vex.ts')).vexCommand,
   },
+  db: {
+    summary: 'migrate the store; manage trusted keys',
+    load: async () => (await import('./db.ts')).dbCommand,
+  },
+  baseline: {
+    summary: 'approve or show a baseline',
+    load: async () => (await import('./baseline.ts')).baselineCommand,
+  },
 };
 
 export function usage(): string {

@@ -86,3 +86,8 @@ export function parseConfig<T>(schema: z.ZodType<T>, raw: unknown, what: string)
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
+
+/** Who a CLI user is in the audit log: `ZASTAVA_ACTOR`, else the login name. */
+export function localActor(env: Env): string {
+  return nonEmpty(env.ZASTAVA_ACTOR) ?? nonEmpty(env.USER) ?? nonEmpty(env.LOGNAME) ?? 'unknown';
+}

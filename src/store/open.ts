@@ -38,3 +38,17 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
     throw error;
   }
 }
+
+/** Opens the store, runs `fn`, and closes it whatever happens: what a CLI command does. */
+export async function withStore<T>(
+  config: StoreConfig,
+  fn: (store: OpenedStore) => Promise<T>,
+  options: OpenStoreOptions = {},
+): Promise<T> {
+  const store = await openStore(config, options);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}

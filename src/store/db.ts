@@ -24,6 +24,12 @@ export interface Db {
   withTenant<T>(tenant: Tenant, fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** One transaction as the connecting role (the tables' owner): migrations and maintenance only. */
   asOwner<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  /**
+   * A cross-process lock on `key` (PostgreSQL advisory lock, held on its own connection until the
+   * returned release is called): one webhook replica extracts a digest at a time (SPEC §11). Rejects
+   * with the signal's reason when `signal` aborts first. In PGlite (one process) it is in-process.
+   */
+  advisoryLock(key: string, signal?: AbortSignal): Promise<() => Promise<void>>;
   /** Throws DB_UNREACHABLE when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Tenant } from '../model/tenant.ts';
 import { SCOPE_SQL, type Db, type Row, type Sql } from './db.ts';
@@ -56,6 +57,39 @@ export function openPgDb(options: PgDbOptions): Db {
     schema: options.schema,
     withTenant: (tenant, fn) => transaction(tenant, fn),
     asOwner: (fn) => transaction(undefined, fn),
+    async advisoryLock(key, signal) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw toStoreError(error, 'connecting to PostgreSQL');
+      }
+      try {
+        // Polling a try-lock rather than blocking in pg_advisory_lock: an abort must not leave a
+        // connection waiting inside the server.
+        for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
+          signal?.throwIfAborted();
+          const rows = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [key]);
+          if ((rows.rows[0] as { locked?: unknown } | undefined)?.locked === true) break;
+          await sleep(wait, undefined, signal === undefined ? {} : { signal });
+        }
+      } catch (error) {
+        client.release();
+        throw signal?.aborted === true ? signal.reason : toStoreError(error, `advisory lock ${key}`);
+      }
+      let released = false;
+      return async () => {
+        if (released) return;
+        released = true;
+        try {
+          await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
+          client.release();
+        } catch (error) {
+          client.release(true);
+          throw toStoreError(error, `advisory unlock ${key}`);
+        }
+      };
+    },
     async ping() {
       try {
         await pool.query('SELECT 1');

@@ -3,6 +3,7 @@ import type { Tenant } from '../model/tenant.ts';
 import { SCOPE_SQL, type Db, type Row, type Sql } from './db.ts';
 import { toStoreError } from './db-errors.ts';
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
 import { quoteIdent } from './pg-db.ts';
 
 export interface PgliteDbOptions {
@@ -44,6 +45,8 @@ export async function openPgliteDb(options: PgliteDbOptions = {}): Promise<Pglit
   }
   if (options.schema !== undefined) await pglite.exec(`SET search_path TO ${quoteIdent(options.schema)}`);
 
+  const locks = new KeyedMutex();
+
   async function transaction<T>(tenant: Tenant | undefined, fn: (sql: Sql) => Promise<T>): Promise<T> {
     try {
       return await pglite.transaction(async (tx) => {
@@ -60,6 +63,7 @@ export async function openPgliteDb(options: PgliteDbOptions = {}): Promise<Pglit
     schema: options.schema,
     withTenant: (tenant, fn) => transaction(tenant, fn),
     asOwner: (fn) => transaction(undefined, fn),
+    advisoryLock: (key, signal) => locks.acquire(key, signal),
     async ping() {
       try {
         await pglite.query('SELECT 1');

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultFacets } from '../../src/facets/load.ts';
-import { sideFromSeals } from '../../src/drift/input.ts';
+import { sideFromSeals } from '../../src/drift/from-seals.ts';
 import { computeDrift } from '../../src/drift/report.ts';
 import { computeMerkle, sortEntriesByPath } from '../../src/merkle/index.ts';
 import type { FacetFileEntry, FacetManifest } from '../../src/model/manifest.ts';

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { OpenImageOptions } from '../image/index.ts';
-import type { ResolvedPolicy } from '../model/policy.ts';
 import type { FacetDefinition, PartialQuota } from '../model/facet.ts';
-import { SealSet, type FacetSeal } from '../model/seal.ts';
-import type { QuotaSources } from '../quota/resolve.ts';
+import { SealSet } from '../model/seal.ts';
 import { appliedQuota, readImage, type SealImageOptions } from '../seal/seal-image.ts';
 import { verifySeal, type TrustStore } from '../seal/index.ts';
 import { DriftError } from './errors.ts';
 import { facetDefinitionsDigest } from './facet-definitions.ts';
+import { sideFromSeals } from './from-seals.ts';
 import { PACKAGE_DB_CAPTURE } from './packages/capture.ts';
 import type { PackageInventory } from './packages/inventory.ts';
 import { readPackageInventory } from './packages/read.ts';
@@ -108,10 +107,10 @@ async function loadSealsFile(path: string, trust: TrustStore | null): Promise<Lo
         );
       }
     }
-    if (seal.imageDigest !== set.imageDigest) {
+    if (seal.imageDigest !== set.imageDigest || seal.configDigest !== set.configDigest) {
       throw new DriftError(
         'DRIFT_SEAL_INVALID',
-        `${path}: the seal of facet ${seal.manifest.facetId} is of image ${seal.imageDigest}, the file says ${set.imageDigest}`,
+        `${path}: the seal of facet ${seal.manifest.facetId} is of image ${seal.imageDigest} (config ${seal.configDigest}), the file says ${set.imageDigest} (config ${set.configDigest})`,
       );
     }
   }
@@ -126,53 +125,5 @@ async function loadSealsFile(path: string, trust: TrustStore | null): Promise<Lo
   return {
     side,
     sealedQuotas: Object.fromEntries(set.seals.map((s) => [s.manifest.facetId, s.appliedQuota])),
-  };
-}
-
-/**
- * A drift side from seals already trusted (verified, or read back from the store): what the webhook
- * compares. Facets keep the seals' order.
- */
-export function sideFromSeals(
-  identity: DriftSide['identity'],
-  seals: readonly FacetSeal[],
-  extra: { facetDefinitionsDigest?: string; packagesUnavailable?: string } = {},
-): DriftSide {
-  const seen = new Set<string>();
-  for (const s of seals) {
-    if (seen.has(s.manifest.facetId)) {
-      throw new DriftError(
-        'DRIFT_INPUT_INVALID',
-        `two seals of facet ${s.manifest.facetId} for image ${identity.imageDigest}`,
-      );
-    }
-    seen.add(s.manifest.facetId);
-  }
-  return {
-    identity,
-    ...extra,
-    facets: seals.map((s) => ({
-      facetId: s.manifest.facetId,
-      type: s.manifest.type,
-      sealId: s.sealId,
-      merkleRoot: s.manifest.merkleRoot,
-      fileCount: s.manifest.fileCount,
-      files: s.manifest.files,
-      appliedQuota: s.appliedQuota,
-    })),
-  };
-}
-
-/** Quota sources for a webhook decision: the resolved policy's quotas and facets, then the baseline seals'. */
-export function quotaSourcesFromPolicy(
-  policy: Pick<ResolvedPolicy, 'quotas' | 'facets' | 'sources'>,
-  baseline?: readonly FacetSeal[],
-): QuotaSources {
-  return {
-    policies: [{ name: policy.sources.join(', ') || 'policy', quotas: policy.quotas }],
-    facets: policy.facets,
-    ...(baseline
-      ? { sealed: Object.fromEntries(baseline.map((s) => [s.manifest.facetId, s.appliedQuota])) }
-      : {}),
   };
 }

@@ -169,7 +169,7 @@ export class Attributor {
       try {
         const between = entriesBetween(readDebianChangelog(file, bytes), from, to);
         if (between.length === 0) break; // the changelog does not cover the upgrade: use the version rule
-        const cves = [...new Set(between.flatMap((e) => e.cves))];
+        const cves = [...new Set(between.flatMap((e) => e.cves))].sort();
         return { cause: isSecurityUpgrade(between) ? 'SecurityPatch' : 'PackageUpdate', cves };
       } catch (error) {
         if (!(error instanceof PackageDbCorrupt)) throw error;

@@ -63,11 +63,6 @@ export function errorOutcome(
   };
 }
 
-async function imageDigestOf(name: ImageName, ctx: EvaluationContext): Promise<Sha256Digest> {
-  if (name.digest !== undefined && /^sha256:[0-9a-f]{64}$/.test(name.digest)) return name.digest;
-  return ctx.ports.resolveDigest(name, ctx.pull, ctx.signal);
-}
-
 export async function evaluateImage(
   task: ImageTask,
   ctx: EvaluationContext,
@@ -81,7 +76,7 @@ export async function evaluateImage(
       image: task.image,
     });
     state.policy = policy;
-    const imageDigest = await imageDigestOf(name, ctx);
+    const imageDigest = await ctx.ports.resolveDigest(name, ctx.pull, ctx.signal);
     const baseline = await ctx.ports.latestApprovedBaseline(
       { tenant: policy.tenant, repository: name.repositoryName },
       ctx.signal,

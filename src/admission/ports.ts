@@ -100,7 +100,11 @@ export interface SingleFlightPort<T> {
 export interface AdmissionPorts {
   readonly clock: Clock;
   resolvePolicy(query: PolicyQuery): ResolvedPolicy | Promise<ResolvedPolicy>;
-  /** Tag → manifest digest (registry `HEAD`) with the pod's pull credentials. */
+  /**
+   * The digest of the image manifest the kubelet will run (SPEC §3 `imageDigest`): a tag resolved with a
+   * registry `HEAD` and the pod's pull credentials; an index (multi-platform) digest mapped to the
+   * configured platform's manifest. Called for digest references too, which may name an index.
+   */
   resolveDigest(image: ImageName, pull: PullContext, signal: AbortSignal): Promise<Sha256Digest>;
   /** The config digest of a manifest, to find seals made from a `docker save` (SPEC §3). Optional. */
   resolveConfigDigest?(

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { createAuthenticator, type Authenticator } from './auth.ts';
+import { resumableBlob, skipBytes } from './blob-resume.ts';
 import { computeDigest, digestAlgorithm, matchesDigest, verifyingStream } from './digests.ts';
 import { RegistryError, type RegistryErrorCode } from './errors.ts';
 import { allowsPlainHttp, requestHost } from './hosts.ts';
 import { isPlainHttpServer } from './http-errors.ts';
 import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from '../media-types.ts';
 import { DEFAULT_TIMEOUT_MS, type RegistryOptions } from './options.ts';
-import { DEFAULT_RETRY_POLICY } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
 import { createTransport, type HttpResponse, type Transport } from './transport.ts';
 
 /**
@@ -69,9 +70,13 @@ export async function createRegistryClient(
     }
   }
   const insecureRegistries = options.insecureRegistries ?? [];
+  const retryPolicy: RetryPolicy = {
+    ...DEFAULT_RETRY_POLICY,
+    retries: options.retries ?? DEFAULT_RETRY_POLICY.retries,
+  };
   const transport = createTransport({
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    retryPolicy: { ...DEFAULT_RETRY_POLICY, retries: options.retries ?? DEFAULT_RETRY_POLICY.retries },
+    retryPolicy,
     insecureRegistries,
     caPem,
     fetchImpl: options.fetchImpl,
@@ -84,6 +89,7 @@ export async function createRegistryClient(
     transport,
     auth,
     allowsPlainHttp(requestHost(registry), insecureRegistries),
+    retryPolicy,
   );
 }
 
@@ -93,6 +99,7 @@ function registryClient(
   transport: Transport,
   auth: Authenticator,
   plainHttpAllowed: boolean,
+  retryPolicy: RetryPolicy,
 ): RegistryClient {
   const host = requestHost(registry);
   const scope = `repository:${repository}:pull`;
@@ -204,7 +211,23 @@ function registryClient(
           `${what}: served with Content-Length ${declared}, the manifest declares ${size}`,
         );
       }
-      return verifyingStream(response.chunks(), digest, size, what);
+      // The rest of a blob whose connection broke: a Range request from the byte where it stopped.
+      const reopen = async (offset: number): Promise<AsyncIterable<Uint8Array>> => {
+        const rest = await send('GET', `blobs/${digest}`, { range: `bytes=${offset}-` }, signal);
+        if (rest.status === 200) return skipBytes(rest.chunks(), offset);
+        const range = rest.headers.get('content-range') ?? '';
+        if (rest.status === 206 && range.startsWith(`bytes ${offset}-`)) return rest.chunks();
+        if (rest.status === 206) await rest.discard();
+        throw rest.status === 206
+          ? new RegistryError('REGISTRY_HTTP_ERROR', `${what}: resumed at ${offset} but got range "${range}"`)
+          : await statusError(rest, what, 'REGISTRY_BLOB_NOT_FOUND');
+      };
+      return verifyingStream(
+        resumableBlob(response.chunks(), reopen, retryPolicy, signal),
+        digest,
+        size,
+        what,
+      );
     },
 
     async readBlob(digest, size, limit, signal) {

@@ -19,12 +19,15 @@ export type Fault =
   /** Answer 307 to this URL. */
   | { readonly kind: 'redirect'; readonly location: string }
   /** Close the connection without answering. */
-  | { readonly kind: 'reset' };
+  | { readonly kind: 'reset' }
+  /** Forward the headers and the first `after` bytes of the body, then cut the connection. */
+  | { readonly kind: 'cut'; readonly after: number };
 
 export interface ProxiedRequest {
   readonly method: string;
   readonly path: string;
   readonly authorization: string | undefined;
+  readonly range: string | undefined;
 }
 
 export interface FaultProxy {
@@ -35,6 +38,8 @@ export interface FaultProxy {
   rule: (req: ProxiedRequest, count: number) => Fault | undefined;
   /** When set, requests without this Basic credential get a 401 Basic challenge. */
   requireBasic: { user: string; password: string } | undefined;
+  /** Back to forwarding everything: no rule, no auth, per-request counts and the log cleared. */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -47,6 +52,12 @@ export async function startFaultProxy(upstream: string, bindHost = '127.0.0.1'):
     requests: [],
     rule: () => undefined,
     requireBasic: undefined,
+    reset() {
+      proxy.rule = () => undefined;
+      proxy.requireBasic = undefined;
+      proxy.requests.length = 0;
+      counts.clear();
+    },
     stop: () => Promise.resolve(),
   };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -54,6 +65,7 @@ export async function startFaultProxy(upstream: string, bindHost = '127.0.0.1'):
       method: req.method ?? 'GET',
       path: req.url ?? '/',
       authorization: req.headers.authorization,
+      range: req.headers.range,
     };
     proxy.requests.push(seen);
     if (proxy.requireBasic) {
@@ -94,6 +106,18 @@ export async function startFaultProxy(upstream: string, bindHost = '127.0.0.1'):
         if (fault?.kind === 'corrupt')
           for (const name of fault.stripHeaders ?? []) delete responseHeaders[name];
         res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders);
+        if (fault?.kind === 'cut') {
+          let sent = 0;
+          upstreamRes.on('data', (chunk: Buffer) => {
+            if (sent >= fault.after) return;
+            const part = chunk.subarray(0, fault.after - sent);
+            sent += part.length;
+            res.write(part, () => {
+              if (sent >= fault.after) res.socket?.destroy();
+            });
+          });
+          return;
+        }
         if (fault?.kind !== 'corrupt') {
           upstreamRes.pipe(res);
           return;

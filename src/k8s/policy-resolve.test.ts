@@ -1,14 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import type { FacetPolicySpec } from '../model/policy.ts';
+import type { z } from 'zod';
+import { FacetPolicySpec } from '../model/policy.ts';
 import type { AnyFacetPolicy } from './crd-schema.ts';
 import { compareGlobs, compilePolicy, matchingPolicies, resolvePolicy } from './policy-resolve.ts';
 
 const API = 'zastava.stellaops.io/v1alpha1' as const;
-function ns(namespace: string, name: string, spec: FacetPolicySpec): AnyFacetPolicy {
-  return { apiVersion: API, kind: 'FacetPolicy', metadata: { name, namespace, resourceVersion: '1' }, spec };
+type SpecInput = z.input<typeof FacetPolicySpec>;
+function ns(namespace: string, name: string, spec: SpecInput): AnyFacetPolicy {
+  const parsed = FacetPolicySpec.parse(spec);
+  return {
+    apiVersion: API,
+    kind: 'FacetPolicy',
+    metadata: { name, namespace, resourceVersion: '1' },
+    spec: parsed,
+  };
 }
-function cluster(name: string, spec: FacetPolicySpec): AnyFacetPolicy {
-  return { apiVersion: API, kind: 'ClusterFacetPolicy', metadata: { name, resourceVersion: '1' }, spec };
+function cluster(name: string, spec: SpecInput): AnyFacetPolicy {
+  const parsed = FacetPolicySpec.parse(spec);
+  return {
+    apiVersion: API,
+    kind: 'ClusterFacetPolicy',
+    metadata: { name, resourceVersion: '1' },
+    spec: parsed,
+  };
 }
 const sources = (policies: AnyFacetPolicy[], namespace: string, repository: string) =>
   matchingPolicies(policies.map(compilePolicy), { namespace, repository }).map((c) => c.source);

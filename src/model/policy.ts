@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FacetDefinition, FacetId, PartialQuota } from './facet.ts';
+import { Tenant } from './tenant.ts';
 
 /** What to do when there is no approved baseline, or when the webhook cannot decide (SPEC §11). */
 export const PolicyAction = z.enum(['allow', 'deny']);
@@ -36,7 +37,7 @@ export const FacetPolicySpec = z.strictObject({
   onError: PolicyAction.optional().describe(
     'When no decision is possible in time or infrastructure fails (default deny).',
   ),
-  tenant: z.string().min(1).max(128).optional().describe('The tenant whose seals and baselines apply.'),
+  tenant: Tenant.optional().describe('The tenant whose seals and baselines apply.'),
 });
 export type FacetPolicySpec = z.infer<typeof FacetPolicySpec>;
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fetchToken } from './token.ts';
 import { createTransport } from './transport.ts';
 
@@ -27,6 +27,7 @@ async function serve(
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
+afterAll(() => transport.close());
 
 const base = { service: 'svc', scope: 'repository:a/b:pull', insecureRegistries: [] as string[] };
 

@@ -1,14 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import { createAuthenticator, type Authenticator } from './auth.ts';
 import { resumableBlob, skipBytes } from './blob-resume.ts';
 import { computeDigest, digestAlgorithm, matchesDigest, verifyingStream } from './digests.ts';
-import { RegistryError, type RegistryErrorCode } from './errors.ts';
+import { RegistryError } from './errors.ts';
 import { allowsPlainHttp, requestHost } from './hosts.ts';
 import { isPlainHttpServer } from './http-errors.ts';
 import { INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES } from '../media-types.ts';
 import { DEFAULT_TIMEOUT_MS, type RegistryOptions } from './options.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
-import { createTransport, type HttpResponse, type Transport } from './transport.ts';
+import { readCaFile } from './ca-file.ts';
+import { mediaTypeOf, statusError } from './status-error.ts';
+import { createTransport, type Transport } from './transport.ts';
 
 /**
  * The distribution API (distribution-spec/spec.md "Pull") for one repository: manifests by tag or
@@ -46,29 +47,13 @@ export const MANIFEST_ACCEPT = [...MANIFEST_MEDIA_TYPES, ...INDEX_MEDIA_TYPES].j
 
 /** distribution refuses manifests over 4 MiB; so do we, before reading them. */
 export const MAX_MANIFEST_BYTES = 4 << 20;
-const MAX_ERROR_BODY = 64 << 10;
 
 export async function createRegistryClient(
   registry: string,
   repository: string,
   options: RegistryOptions,
 ): Promise<RegistryClient> {
-  let caPem: string | undefined;
-  if (options.caFile) {
-    try {
-      caPem = await readFile(options.caFile, 'utf8');
-    } catch (error) {
-      throw new RegistryError('REGISTRY_CA_FILE_UNREADABLE', `cannot read --ca-file ${options.caFile}`, {
-        cause: error,
-      });
-    }
-    if (!caPem.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new RegistryError(
-        'REGISTRY_CA_FILE_UNREADABLE',
-        `--ca-file ${options.caFile} holds no PEM certificate`,
-      );
-    }
-  }
+  const caPem = options.caFile === undefined ? undefined : await readCaFile(options.caFile);
   const insecureRegistries = options.insecureRegistries ?? [];
   const retryPolicy: RetryPolicy = {
     ...DEFAULT_RETRY_POLICY,
@@ -245,56 +230,4 @@ function registryClient(
     close: () => transport.close(),
   };
   return client;
-}
-
-function mediaTypeOf(response: HttpResponse): string | undefined {
-  return response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;
-}
-
-/** A non-success answer → the error naming what was asked for and what the registry said. */
-async function statusError(
-  response: HttpResponse,
-  what: string,
-  notFound: RegistryErrorCode,
-): Promise<RegistryError> {
-  const said = await registryErrors(response);
-  const suffix = said ? ` (${said})` : '';
-  switch (response.status) {
-    case 404:
-      return new RegistryError(notFound, `${what} not found${suffix}`, {
-        hint:
-          notFound === 'REGISTRY_MANIFEST_NOT_FOUND'
-            ? 'check the repository name and the tag or digest'
-            : undefined,
-      });
-    case 403:
-      return new RegistryError('REGISTRY_ACCESS_DENIED', `${what}: access denied${suffix}`);
-    case 429:
-      return new RegistryError('REGISTRY_RATE_LIMITED', `${what}: rate limited, retries exhausted${suffix}`, {
-        hint: 'try again later, or authenticate: registries give logged-in clients higher limits',
-      });
-    default:
-      return new RegistryError('REGISTRY_HTTP_ERROR', `${what}: HTTP ${response.status}${suffix}`);
-  }
-}
-
-/** The distribution error body `{"errors":[{"code","message"}]}`, shortened: it is the server's text. */
-async function registryErrors(response: HttpResponse): Promise<string> {
-  let body: Buffer;
-  try {
-    body = await response.bytes(MAX_ERROR_BODY, () => new Error('too large'));
-  } catch {
-    return '';
-  }
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as {
-      errors?: Array<{ code?: unknown; message?: unknown }>;
-    };
-    return (parsed.errors ?? [])
-      .map((e) => [e.code, e.message].filter((x) => typeof x === 'string').join(': '))
-      .join('; ')
-      .slice(0, 300);
-  } catch {
-    return '';
-  }
 }

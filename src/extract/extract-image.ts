@@ -7,7 +7,7 @@ import { ExtractError } from './errors.ts';
 import { FsTree, type FileNode } from './fs-tree.ts';
 import type { LayerJob } from './layer-reader.ts';
 import type { CaptureOptions, LayerRecord } from './layer-records.ts';
-import { inlineRunner, workerPool, type LayerRunner } from './layer-runner.ts';
+import { inlineRunner, workerPool, type LayerPool, type LayerRunner } from './layer-runner.ts';
 import { DEFAULT_LIMITS, type ExtractLimits } from './limits.ts';
 import { formatModTime } from './mod-time.ts';
 import { compareUtf8 } from './paths.ts';
@@ -35,10 +35,14 @@ export interface ExtractOptions {
   /** Layers read at once (default: the number of cores, at most the number of layers). */
   concurrency?: number;
   /**
-   * Read layers on the calling thread instead of worker threads. Default: inline when the image's stored
-   * size is under 16 MiB, where starting workers costs more than it saves (docs/decisions.md).
+   * Read layers on the calling thread (decompression still runs on libuv's pool) instead of worker threads.
+   * Default: inline for images under 16 MiB stored, and on machines with two cores or fewer, where the
+   * pool and the main thread already keep both cores busy and workers only add their start-up and memory
+   * (docs/decisions.md, "Layer reading: threads").
    */
   inline?: boolean;
+  /** Worker threads to reuse across extractions (a long-running server); left open. Implies workers. */
+  pool?: LayerPool;
 }
 
 export interface ExtractionResult {
@@ -65,8 +69,10 @@ export async function extractImage(
     Math.min(options.concurrency ?? availableParallelism(), Math.max(1, layers.length)),
   );
   const totalBytes = layers.reduce((n, l) => n + l.size, 0);
-  const inline = options.inline ?? totalBytes < INLINE_BELOW_BYTES;
-  const runner: LayerRunner = inline ? inlineRunner() : workerPool(concurrency);
+  const inline =
+    options.inline ??
+    (totalBytes < INLINE_BELOW_BYTES || (options.pool === undefined && availableParallelism() <= 2));
+  const runner: LayerRunner = inline ? inlineRunner() : (options.pool ?? workerPool(concurrency));
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   let bytes = 0;
@@ -128,7 +134,7 @@ export async function extractImage(
     return buildResult(tree, options.facets.length, resolved, entriesRead);
   } finally {
     controller.abort();
-    await runner.close();
+    if (runner !== options.pool) await runner.close();
   }
 }
 

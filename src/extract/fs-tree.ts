@@ -48,12 +48,16 @@ export type TreeNode = FileNode | SymlinkNode | SpecialNode | DirNode;
 export class FsTree {
   readonly root: DirNode = { kind: 'dir', children: new Map() };
   readonly anomalies: ExtractionAnomaly[] = [];
+  /** The last directory looked up: entries come in tar order, so siblings follow each other. */
+  private cachedPath: string | null = null;
+  private cachedDir: DirNode | null = null;
 
   /**
    * Applies one layer's records: whiteouts and opaque markers first, against the lower layers only
    * (whatever their place in the tar), then every other entry in tar order.
    */
   applyLayer(records: readonly LayerRecord[], layer: number, layerDigest: string): void {
+    this.cachedPath = null;
     for (const r of records) {
       // Only an existing lower directory is touched: a marker alone never turns a lower file or symlink
       // into a directory (the layer's other entries do, if it has any below that path).
@@ -65,6 +69,7 @@ export class FsTree {
         if (dir?.kind === 'dir') dir.children.clear();
       }
     }
+    this.cachedPath = null;
     for (const r of records) {
       switch (r.op) {
         case 'file':
@@ -142,6 +147,7 @@ export class FsTree {
 
   /** The directory at `path`, creating missing ones and replacing non-directories (their layer holds a directory there). */
   ensureDir(path: string): DirNode {
+    if (path === this.cachedPath) return this.cachedDir!;
     let dir = this.root;
     if (path === '/') return dir;
     for (const segment of path.slice(1).split('/')) {
@@ -154,11 +160,17 @@ export class FsTree {
         dir = created;
       }
     }
+    this.cachedPath = path;
+    this.cachedDir = dir;
     return dir;
   }
 
   private set(path: string, node: TreeNode): void {
-    this.ensureDir(parentOf(path)).children.set(baseName(path), node);
+    const children = this.ensureDir(parentOf(path)).children;
+    const name = baseName(path);
+    // Replacing a directory drops its subtree, which may hold the cached directory.
+    if (children.get(name)?.kind === 'dir' && node.kind !== 'dir') this.cachedPath = null;
+    children.set(name, node);
   }
 
   /** Every non-directory node with its path, depth first. */

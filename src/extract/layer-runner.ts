@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LayerStreamResult } from '../image/layer-stream.ts';
 import { ExtractError } from './errors.ts';
@@ -6,7 +7,7 @@ import { readLayer, type LayerJob } from './layer-reader.ts';
 import type { LayerRecord } from './layer-records.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
-/** Runs layer jobs: on worker threads (the default), or on the calling thread. */
+/** Runs layer jobs: on worker threads, or on the calling thread. */
 export interface LayerRunner {
   run(
     job: LayerJob,
@@ -36,6 +37,14 @@ async function* counted(
   }
 }
 
+/** Worker threads that a long-running caller creates once and passes to every extraction. */
+export type LayerPool = LayerRunner;
+
+/** A pool of `size` layer workers (default: one per core); call `close()` when done with it. */
+export function createLayerPool(size = availableParallelism()): LayerPool {
+  return workerPool(Math.max(1, size));
+}
+
 /** Chunks (of ~1 MiB) posted to a worker and not yet taken: bounds memory per layer in flight. */
 const WINDOW = 4;
 
@@ -49,16 +58,19 @@ export function workerPool(size: number): LayerRunner {
   const all: Worker[] = [];
   const waiting: Array<(w: Worker) => void> = [];
   let nextId = 1;
+  const spawn = (): Worker => {
+    const created = new Worker(new URL('./layer-worker.ts', import.meta.url));
+    created.unref();
+    all.push(created);
+    return created;
+  };
+  // Started at once: each boots while the main thread opens the first blobs.
+  for (let i = 0; i < size; i++) idle.push(spawn());
 
   const acquire = (): Promise<Worker> => {
     const w = idle.pop();
     if (w) return Promise.resolve(w);
-    if (all.length < size) {
-      const created = new Worker(new URL('./layer-worker.ts', import.meta.url));
-      created.unref();
-      all.push(created);
-      return Promise.resolve(created);
-    }
+    if (all.length < size) return Promise.resolve(spawn());
     return new Promise((resolve) => waiting.push(resolve));
   };
   const release = (w: Worker): void => {

@@ -40,7 +40,7 @@ export interface LayerStreamResult {
   readonly uncompressedBytes: number;
 }
 
-const DEFAULT_CHUNK = 128 << 10;
+const DEFAULT_CHUNK = 256 << 10;
 
 /**
  * One pass over a layer blob: hash the stored bytes (the manifest's digest), decompress, hash the tar

@@ -8,7 +8,7 @@ import { layoutSource } from './oci-layout-source.ts';
 import { parsePlatform } from './platform.ts';
 import { formatReference, parseReference } from './reference.ts';
 import type { ImageReference } from './reference.types.ts';
-import { createRegistrySource, type RegistryOptions } from './registry/index.ts';
+import type { RegistryOptions } from './registry/index.ts';
 import type { ImageSource } from './source.ts';
 
 export interface OpenImageOptions {
@@ -36,6 +36,9 @@ export async function openImage(refText: string, options: OpenImageOptions = {})
   if (options.platform !== undefined) parsePlatform(options.platform);
   const platform = options.platform;
   if (parsed.transport === 'registry') {
+    // Loaded on first use: the HTTP client and its dependencies cost ~100 ms to import, which a local
+    // image never needs (`stella seal oci:…` is measured against a floor that does not pay it).
+    const { createRegistrySource } = await import('./registry/index.ts');
     const source = createRegistrySource(parsed, {
       env: {},
       ...options.registry,

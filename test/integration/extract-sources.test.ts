@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractImage, type ExtractOptions, type ExtractionResult } from '../../src/extract/index.ts';
+import {
+  createLayerPool,
+  extractImage,
+  type ExtractOptions,
+  type ExtractionResult,
+} from '../../src/extract/index.ts';
 import { defaultFacets } from '../../src/facets/load.ts';
 import { openImage, type OpenImageOptions, type ResolvedImage } from '../../src/image/index.ts';
 import { isZastavaError } from '../../src/model/errors.ts';
@@ -114,12 +119,19 @@ describe('one image, every local source', () => {
     expect(byPath.has('/usr/lib/node_modules/x/package.json')).toBe(true);
   });
 
-  it('reads the same entries on worker threads from real file streams', async () => {
+  it('reads the same entries on worker threads from real file streams, with a pool reused across images', async () => {
     const layout = join(work, 'workers');
     await writeOciLayout(layout, IMAGE);
     const inline = await read(`oci:${layout}`, {}, { inline: true });
     const workers = await read(`oci:${layout}`, {}, { inline: false });
     expect(workers.result).toEqual(inline.result);
+    const pool = createLayerPool(2);
+    try {
+      for (let i = 0; i < 2; i++)
+        expect((await read(`oci:${layout}`, {}, { pool })).result).toEqual(inline.result);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('Docker media types and BuildKit’s zstd type read like OCI ones', async () => {

@@ -1,0 +1,79 @@
+/**
+ * The floor (issue 2, Performance): only decompress every layer with node:zlib and SHA-256 the
+ * uncompressed bytes, layers concurrently — exactly the work diff_id verification needs, nothing else.
+ * It reads the OCI layout with plain JSON.parse and imports nothing of ours, so it pays no start-up cost
+ * that `stella seal` would not also pay.
+ *   node bench/seal/floor.ts oci:LAYOUT[:TAG]
+ * Prints one JSON line: internal wall time, CPU time (all threads), bytes, and peak RSS.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import zlib from 'node:zlib';
+
+const started = performance.now();
+const arg = process.argv[2];
+if (!arg) throw new Error('usage: node bench/seal/floor.ts oci:LAYOUT[:TAG]');
+const [layout, tag] = arg.replace(/^oci:/, '').split(':') as [string, string | undefined];
+
+interface Descriptor {
+  digest: string;
+  mediaType?: string;
+  annotations?: Record<string, string>;
+  platform?: { os: string; architecture: string };
+}
+const blob = (digest: string): string => join(layout, 'blobs', ...digest.split(':'));
+const json = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+
+const index = json<{ manifests: Descriptor[] }>(join(layout, 'index.json'));
+let doc = json<{ manifests?: Descriptor[]; layers?: Descriptor[]; config?: Descriptor }>(
+  blob(
+    (tag
+      ? index.manifests.find((d) => d.annotations?.['org.opencontainers.image.ref.name'] === tag)
+      : index.manifests[0])!.digest,
+  ),
+);
+while (doc.manifests) {
+  const chosen =
+    doc.manifests.find((d) => d.platform?.os === 'linux' && d.platform.architecture === 'amd64') ??
+    doc.manifests[0]!;
+  doc = json(blob(chosen.digest));
+}
+const diffIds = json<{ rootfs: { diff_ids: string[] } }>(blob(doc.config!.digest)).rootfs.diff_ids;
+
+let uncompressed = 0;
+async function diffId(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  const head = Buffer.alloc(4);
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const first = createReadStream(file, { start: 0, end: 3 });
+  for await (const c of first) (c as Buffer).copy(head);
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  const zstd = head.readUInt32LE(0) === 0xfd2fb528;
+  const output = gzip
+    ? stream.pipe(zlib.createGunzip({ chunkSize: 256 << 10 }))
+    : zstd
+      ? stream.pipe(zlib.createZstdDecompress({ chunkSize: 256 << 10 }))
+      : stream;
+  for await (const chunk of output) {
+    hash.update(chunk as Buffer);
+    uncompressed += (chunk as Buffer).byteLength;
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+const layers = doc.layers!;
+const digests = await Promise.all(layers.map((l) => diffId(blob(l.digest))));
+const mismatched = digests.filter((d, i) => d !== diffIds[i]).length;
+if (mismatched > 0) throw new Error(`${mismatched} diff_ids did not match`);
+const cpu = process.cpuUsage();
+console.log(
+  JSON.stringify({
+    contender: 'floor',
+    wallMs: Math.round(performance.now() - started),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    layers: layers.length,
+    uncompressedBytes: uncompressed,
+    maxRssKb: process.resourceUsage().maxRSS,
+  }),
+);

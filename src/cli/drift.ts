@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { parseAllDocuments } from 'yaml';
 import { defaultFacets, loadFacetsFile } from '../facets/load.ts';
 import { FacetError } from '../facets/errors.ts';
 import { computeDrift } from '../drift/report.ts';
@@ -6,22 +7,30 @@ import { DRIFT_FORMATS, formatDrift, type DriftFormat } from '../drift/format/in
 import { isSealsFile, loadDriftSide, type LoadedSide } from '../drift/input.ts';
 import type { Decision, DriftReport } from '../model/drift.ts';
 import { quotaResolver } from '../quota/resolve.ts';
+import { effectiveFacets, quotaSourcesFromPolicy } from '../quota/policy.ts';
+import { parseReference, repositoryOf } from '../image/index.ts';
+import { ClusterFacetPolicy, FacetPolicy } from '../k8s/crd-schema.ts';
+import { compilePolicy, resolvePolicy, type CompiledPolicy } from '../k8s/policy-resolve.ts';
 import { readPublicKeyFile, staticTrust, type TrustStore } from '../seal/index.ts';
 import { parseFlags, requirePositionals } from './args.ts';
 import { print, type CliContext, type Command } from './context.ts';
-import { EXIT, usageError } from './errors.ts';
+import { CliError, EXIT, usageError } from './errors.ts';
 import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
 import { defaultKeyPrefix, resolveTrust } from './key-options.ts';
 import { progressBar } from './progress.ts';
 
-const USAGE = `stella drift BASE CUR [--facets FILE] [--facet ID]… [--format table|json|markdown] [--fail-on warn|require-vex|block|never] [--no-verify] [--key PUB | --keyring FILE] ${IMAGE_FLAGS_USAGE}
+const USAGE = `stella drift BASE CUR [--facets FILE] [--policy FILE [--namespace NS]] [--facet ID]… [--format table|json|markdown] [--fail-on warn|require-vex|block|never] [--no-verify] [--key PUB | --keyring FILE] ${IMAGE_FLAGS_USAGE}
 
 BASE and CUR are image references (sealed on the fly) or seals files (verified unless --no-verify).
+--policy FILE: FacetPolicy / ClusterFacetPolicy resources (YAML), resolved for CUR's repository in NS
+(default "default") exactly as the webhook resolves them.
 Exit: 0 Pass or Warn, 3 RequireVex, 4 Block (5 Warn with --fail-on warn), 1 error, 2 usage.`;
 
 /** Flags shared by `stella drift` and `stella vex gen --from-drift`. */
 export const DRIFT_INPUT_FLAGS = {
   facets: { type: 'string' },
+  policy: { type: 'string' },
+  namespace: { type: 'string' },
   facet: { type: 'string', multiple: true },
   'no-verify': { type: 'boolean' },
   key: { type: 'string' },
@@ -31,6 +40,8 @@ export const DRIFT_INPUT_FLAGS = {
 
 type DriftInputValues = {
   facets?: string | undefined;
+  policy?: string | undefined;
+  namespace?: string | undefined;
   facet?: string[] | undefined;
   'no-verify'?: boolean | undefined;
   key?: string | undefined;
@@ -51,7 +62,15 @@ export async function driftFromArgs(
   ctx: CliContext,
   usage: string,
 ): Promise<DriftReport> {
-  const facets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
+  const baseFacets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
+  const policy =
+    values.policy === undefined
+      ? undefined
+      : resolvePolicy(await readPolicyFile(values.policy), {
+          namespace: values.namespace ?? 'default',
+          repository: await repositoryOfInput(cur),
+        });
+  const facets = policy === undefined ? baseFacets : effectiveFacets(baseFacets, policy);
   const needsTrust = !values['no-verify'] && ((await isSealsFile(base)) || (await isSealsFile(cur)));
   const trust = needsTrust ? await trustFor(command, values, ctx, usage) : null;
   const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
@@ -82,10 +101,55 @@ export async function driftFromArgs(
       ? { baseline: baseline.packages, current: current.packages }
       : undefined;
   return computeDrift(baseline.side, current.side, {
-    quotas: quotaResolver({ facets, sealed: baseline.sealedQuotas }),
+    quotas: quotaResolver(
+      policy === undefined
+        ? { facets, sealed: baseline.sealedQuotas }
+        : { ...quotaSourcesFromPolicy(policy, baseFacets), sealed: baseline.sealedQuotas },
+    ),
     ...(packages ? { packages } : {}),
     ...(values.facet?.length ? { facetIds: values.facet } : {}),
   });
+}
+
+/** FacetPolicy / ClusterFacetPolicy resources from a YAML (or JSON) file, one per document. */
+async function readPolicyFile(file: string): Promise<CompiledPolicy[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError('INPUT_UNREADABLE', `cannot read policy file ${file}`, { cause: error });
+  }
+  const compiled: CompiledPolicy[] = [];
+  for (const [i, doc] of parseAllDocuments(text).entries()) {
+    if (doc.errors.length > 0)
+      throw new CliError('INPUT_UNREADABLE', `${file}: document ${i + 1}: ${doc.errors[0]!.message}`);
+    const raw = doc.toJSON() as { kind?: unknown } | null;
+    if (raw === null) continue;
+    const schema = raw.kind === 'ClusterFacetPolicy' ? ClusterFacetPolicy : FacetPolicy;
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new CliError(
+        'INPUT_UNREADABLE',
+        `${file}: document ${i + 1}: ${issue.path.join('.') || '(document)'}: ${issue.message}`,
+        {
+          hint: 'FacetPolicy or ClusterFacetPolicy resources (zastava.stellaops.io/v1alpha1)',
+        },
+      );
+    }
+    compiled.push(compilePolicy(parsed.data));
+  }
+  return compiled;
+}
+
+/** `registry/repository` of the current image, as policies match it. */
+async function repositoryOfInput(text: string): Promise<string> {
+  let ref = text;
+  if (await isSealsFile(text)) {
+    const raw = JSON.parse(await readFile(text, 'utf8')) as { imageRef?: unknown };
+    if (typeof raw.imageRef === 'string') ref = raw.imageRef;
+  }
+  return repositoryOf(parseReference(ref));
 }
 
 /** `--key`/`--keyring`, else the public half of the default key `stella seal` uses. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultFacets } from '../facets/load.ts';
 import type { FacetSeal } from '../model/seal.ts';
-import { driftBetweenSeals, quotaSourcesFromPolicy } from './from-seals.ts';
+import { quotaSourcesFromPolicy } from '../quota/policy.ts';
+import { driftBetweenSeals } from './from-seals.ts';
 import { entry } from './test-entries.ts';
 import { facet } from './test-sides.ts';
 
@@ -47,7 +48,7 @@ describe('driftBetweenSeals (the webhook path)', () => {
     const report = driftBetweenSeals(
       { identity: { imageRef: 'a', imageDigest: digest('1') }, seals: base },
       { identity: { imageRef: 'b', imageDigest: digest('2') }, seals: cur },
-      quotaSourcesFromPolicy(policy, base),
+      quotaSourcesFromPolicy({ ...policy, facets: [] }, defaultFacets(), base),
     );
     // 1 of 2 changed: 50% > config's 20% (from the default facets); onExceed from the policy.
     expect(report.facets[0]!.quotaVerdict).toMatchObject({ passed: false, recommendedAction: 'RequireVex' });

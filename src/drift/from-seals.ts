@@ -1,5 +1,4 @@
 import type { DriftReport } from '../model/drift.ts';
-import type { ResolvedPolicy } from '../model/policy.ts';
 import type { FacetSeal } from '../model/seal.ts';
 import { quotaResolver, type QuotaSources } from '../quota/resolve.ts';
 import { DriftError } from './errors.ts';
@@ -36,20 +35,6 @@ export function sideFromSeals(
       files: s.manifest.files,
       appliedQuota: s.appliedQuota,
     })),
-  };
-}
-
-/** Quota sources for a webhook decision: the resolved policy's quotas and facets, then the baseline seals'. */
-export function quotaSourcesFromPolicy(
-  policy: Pick<ResolvedPolicy, 'quotas' | 'facets' | 'sources'>,
-  baseline?: readonly FacetSeal[],
-): QuotaSources {
-  return {
-    policies: [{ name: policy.sources.join(', ') || 'policy', quotas: policy.quotas }],
-    facets: policy.facets,
-    ...(baseline
-      ? { sealed: Object.fromEntries(baseline.map((s) => [s.manifest.facetId, s.appliedQuota])) }
-      : {}),
   };
 }
 

@@ -8,3 +8,4 @@ export {
   type ResolvedQuota,
 } from './resolve.ts';
 export { imageDecision, mostSevere, severityRank } from './severity.ts';
+export { effectiveFacets, quotaSourcesFromPolicy } from './policy.ts';

@@ -297,6 +297,32 @@ describe('stella drift on images', () => {
     expect(code).toBe(0);
   });
 
+  it('resolves quotas from FacetPolicy resources with --policy, as the webhook does', async () => {
+    const policyFile = join(dir, 'policy.yaml');
+    const policy = (kind: string, name: string, extra: string) =>
+      `apiVersion: zastava.stellaops.io/v1alpha1\nkind: ${kind}\nmetadata:\n  name: ${name}\n${extra}spec:\n  imageRepositories: ["**"]\n`;
+    await writeFile(
+      policyFile,
+      policy('FacetPolicy', 'lenient', '  namespace: shop\n') +
+        '  quotas:\n    binary: { onExceed: Warn }\n' +
+        '---\n' +
+        policy('ClusterFacetPolicy', 'cluster', '') +
+        '  quotas:\n    binary: { onExceed: Block, maxChurnPercent: 100 }\n    lang/node: { onExceed: Warn }\n',
+    );
+    // In namespace shop: binary Warn (namespaced policy), churn limit 100 (cluster policy), lang/node Warn.
+    const shop = await driftJson(ref('base'), ref('current'), '--policy', policyFile, '--namespace', 'shop');
+    expect(shop.report.facets.find((f) => f.facetId === 'binary')!.quotaVerdict).toMatchObject({
+      passed: true,
+    });
+    expect(shop.report.decision).toBe('Warn');
+    expect(shop.code).toBe(0);
+    // Elsewhere only the cluster policy applies: binary passes on churn, lang/node warns.
+    const other = await driftJson(ref('base'), ref('current'), '--policy', policyFile);
+    expect(other.report.facets.find((f) => f.facetId === 'lang/node')!.quotaVerdict.recommendedAction).toBe(
+      'Warn',
+    );
+  });
+
   it('prints markdown for a pull request', async () => {
     const md = await stella('drift', ref('base'), ref('current'), '--format', 'markdown');
     expect(md.out).toContain('### ⛔ Facet drift: **Block**');

@@ -35,6 +35,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'approve or show a baseline',
     load: async () => (await import('./baseline.ts')).baselineCommand,
   },
+  serve: {
+    summary: 'serve the HTTP API, metrics and health',
+    load: async () => (await import('./serve.ts')).serveCommand,
+  },
 };
 
 export function usage(): string {

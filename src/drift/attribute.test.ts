@@ -63,6 +63,29 @@ describe('cause attribution (SPEC §9)', () => {
     expect(a.attribute('modified', '/usr/bin/openssl', 'Binary').cause).toBe('PackageUpdate');
   });
 
+  it("reads a native package's Debian changelog from changelog.gz, and never an upstream changelog.gz", () => {
+    const apt = (v: string): DebFixture => ({ name: 'apt', version: v, files: ['/usr/bin/apt'] });
+    const log = gzipSync(
+      debianChangelog('apt', [
+        { version: '2.6.2', suite: 'bookworm-security', text: 'CVE-2026-0001' },
+        { version: '2.6.1' },
+      ]),
+    );
+    const a = new Attributor(
+      image([apt('2.6.1')]),
+      image([apt('2.6.2')], { '/usr/share/doc/apt/changelog.gz': log }),
+    );
+    expect(a.attribute('modified', '/usr/bin/apt', 'Binary').cause).toBe('SecurityPatch');
+    expect(a.packageChanges()[0]!.cves).toEqual(['CVE-2026-0001']);
+    const upstream = gzipSync('Version 5.2.21\n  - many fixes, CVE-2026-9999\n');
+    const b = new Attributor(
+      image([bash('5.2.15-2')]),
+      image([bash('5.2.21-1')], { '/usr/share/doc/bash/changelog.gz': upstream }),
+    );
+    expect(b.attribute('modified', '/usr/bin/bash', 'Binary').cause).toBe('PackageUpdate');
+    expect(b.notes).toEqual([]);
+  });
+
   it('SecurityPatch without a changelog: same upstream, only a +debNNuM suffix changed', () => {
     const a = new Attributor(image([bash('5.2.15-2')]), image([bash('5.2.15-2+deb12u1')]));
     expect(a.attribute('modified', '/usr/bin/bash', 'Binary').cause).toBe('SecurityPatch');

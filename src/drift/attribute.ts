@@ -1,7 +1,11 @@
 import type { DriftCause, Ecosystem, PackageChange } from '../model/drift.ts';
 import type { FacetType } from '../model/facet.ts';
 import { entriesBetween, isSecurityUpgrade, readDebianChangelog } from './packages/changelog.ts';
-import { compareDebianVersions, isSecurityStyleRevisionBump } from './packages/dpkg-version.ts';
+import {
+  compareDebianVersions,
+  isSecurityStyleRevisionBump,
+  parseDebianVersion,
+} from './packages/dpkg-version.ts';
 import { PackageDbCorrupt } from './packages/errors.ts';
 import type { InstalledPackage, PackageInventory } from './packages/inventory.ts';
 import { usrMergeAlias } from './packages/read.ts';
@@ -162,8 +166,12 @@ export class Attributor {
   private debUpgrade(pkg: InstalledPackage, from: string, to: string): PackageVerdict {
     if (compareDebianVersions(to, from) < 0) return { cause: 'PackageUpdate', cves: [], detail: 'downgrade' };
     const names = [...new Set([pkg.name, pkg.sourceName].filter((n): n is string => !!n))];
-    for (const name of names) {
-      const file = `/usr/share/doc/${name}/changelog.Debian.gz`;
+    const files = names.map((name) => `/usr/share/doc/${name}/changelog.Debian.gz`);
+    // A native package (no Debian revision: apt, ca-certificates) keeps its Debian changelog as
+    // changelog.gz; for any other package that name holds the upstream changelog, in another format.
+    if (parseDebianVersion(to).revision === '')
+      files.push(...names.map((name) => `/usr/share/doc/${name}/changelog.gz`));
+    for (const file of files) {
       const bytes = this.current.captured.get(file);
       if (bytes === undefined) continue;
       try {

@@ -8,7 +8,7 @@ export const PACKAGE_DB_CAPTURE: { readonly patterns: readonly string[]; readonl
     patterns: Object.freeze([
       '^/var/lib/dpkg/status$',
       '^/var/lib/dpkg/info/[^/]+\\.(?:list|md5sums|conffiles)$',
-      '^/usr/share/doc/[^/]+/changelog\\.Debian\\.gz$',
+      '^/usr/share/doc/[^/]+/changelog(?:\\.Debian)?\\.gz$',
       '^/lib/apk/db/installed$',
       '/node_modules/(?:@[^/]+/)?[^/]+/package\\.json$',
       '\\.dist-info/(?:METADATA|RECORD)$',

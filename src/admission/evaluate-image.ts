@@ -101,8 +101,10 @@ export async function evaluateImage(
       allowed: !isDenied(evaluation.decision),
     };
   } catch (error) {
-    if (!isZastavaError(error))
+    // After the deadline the outcome is already decided; an aborted port's error is expected noise.
+    if (!isZastavaError(error) && !ctx.signal.aborted) {
       ctx.ports.log?.error({ err: error, imageRef: task.image }, 'admission: unexpected error');
+    }
     return errorOutcome(task, state.policy, ctx.defaults, error);
   }
 }

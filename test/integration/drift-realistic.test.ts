@@ -147,7 +147,7 @@ describe('drift on the realistic pair (issue 4 acceptance)', () => {
       });
     }
     expect(report.facets.map((f) => f.facetId)).toEqual([...expected.keys()]);
-  });
+  }, 600000);
 
   it('calls the security-suite upgrades SecurityPatch with the CVE ids of their newer changelog entries', () => {
     const upgrades = corpus.changes.debian.securityUpgrades;
@@ -212,7 +212,7 @@ describe('drift on the realistic pair (issue 4 acceptance)', () => {
     const table = await stella('drift', corpus.baseRef, corpus.rebuildRef, '--format', 'table');
     expect(table.out).toContain('what a tampered image looks like');
     expect(table.out).toContain(path);
-  });
+  }, 600000);
 
   it('generates a valid OpenVEX document whose fixed statements name the current image digest', async () => {
     const r = await stella(
@@ -230,5 +230,5 @@ describe('drift on the realistic pair (issue 4 acceptance)', () => {
     const cves = new Set(report.packages.filter((p) => p.cause === 'SecurityPatch').flatMap((p) => p.cves));
     expect(new Set(fixed.map((s) => s.vulnerability.name))).toEqual(cves);
     for (const s of fixed) expect(s.products![0]!['@id']).toContain(`@${report.current.imageDigest}`);
-  });
+  }, 600000);
 });

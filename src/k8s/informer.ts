@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CustomObjectsApi,
   makeInformer,
@@ -37,6 +38,11 @@ export interface PolicyInformerOptions {
   readonly resyncMs?: number;
   readonly log?: { warn(fields: object, message: string): void; info(fields: object, message: string): void };
 }
+
+/** Real timers. */
+export const systemInformerTiming: InformerTiming = {
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+};
 
 export const INFORMER_DEFAULTS = {
   backoffInitialMs: 1000,

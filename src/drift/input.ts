@@ -6,7 +6,7 @@ import { SealSet } from '../model/seal.ts';
 import { appliedQuota, readImage, type SealImageOptions } from '../seal/seal-image.ts';
 import { verifySeal, type TrustStore } from '../seal/index.ts';
 import { DriftError } from './errors.ts';
-import { facetDefinitionsDigest } from './facet-definitions.ts';
+import { facetDefinitionsDigest } from '../facets/definitions-digest.ts';
 import { sideFromSeals } from './from-seals.ts';
 import { PACKAGE_DB_CAPTURE } from './packages/capture.ts';
 import type { PackageInventory } from './packages/inventory.ts';

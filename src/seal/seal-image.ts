@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { extractImage, extractRootfs, type ExtractOptions, type ExtractionResult } from '../extract/index.ts';
 import { openImage, type OpenImageOptions } from '../image/index.ts';
+import { facetDefinitionsDigest } from '../facets/definitions-digest.ts';
 import { computeMerkle } from '../merkle/index.ts';
 import { DEFAULT_QUOTA, type FacetDefinition, type QuotaLimits } from '../model/facet.ts';
 import type { FacetManifest } from '../model/manifest.ts';
@@ -129,6 +130,7 @@ export async function sealImage(
       imageDigest: read.imageDigest,
       configDigest: read.configDigest,
       seals,
+      facetDefinitionsDigest: facetDefinitionsDigest(options.facets),
       report: read.extraction.report,
     },
     read,

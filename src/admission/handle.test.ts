@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../telemetry/logger.ts';
@@ -70,5 +71,39 @@ describe('handleValidate', () => {
         },
       },
     });
+  });
+
+  it('answers any body with 200 or 400 and never throws (fuzz)', async () => {
+    const { ports } = fakePorts([drift('binary', 'Warn')]);
+    const base = review();
+    const mutate = fc.record({
+      apiVersion: fc.constantFrom(base.apiVersion, 'v1'),
+      kind: fc.constant(base.kind),
+      request: fc.record({
+        uid: fc.oneof(fc.constant('u'), fc.jsonValue()),
+        kind: fc.constantFrom(base.request.kind, { group: 'apps', version: 'v1', kind: 'Deployment' }),
+        resource: fc.constantFrom(base.request.resource, {
+          group: 'apps',
+          version: 'v1',
+          resource: 'deployments',
+        }),
+        operation: fc.constantFrom('CREATE', 'UPDATE', 'DELETE'),
+        subResource: fc.option(fc.constantFrom('status', 'ephemeralcontainers', 'scale'), { nil: undefined }),
+        object: fc.oneof(fc.constant(base.request.object), fc.jsonValue()),
+        oldObject: fc.oneof(fc.constant(base.request.object), fc.jsonValue()),
+        dryRun: fc.boolean(),
+      }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue(), mutate), async (body) => {
+        const reply = await handleValidate(JSON.parse(JSON.stringify(body)) as unknown, {
+          ports,
+          defaults: DEFAULTS,
+          timeoutSeconds: 10,
+        });
+        expect([200, 400]).toContain(reply.status);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -13,24 +13,28 @@ function alive(pid: number): boolean {
 }
 
 // Smoke test of the harness itself. Missing binaries are built first (a cold build takes tens of
-// minutes; .ci/run builds them before the tests). If they cannot be built, beforeAll rejects with the
-// reason and every test here fails: this suite never skips.
+// minutes; .ci/run builds them before the tests). If they cannot be built, or the cluster does not
+// start, every test here fails with that reason: the start-up error is rethrown by each test rather
+// than thrown from beforeAll, which vitest would report as skipped tests. This suite never skips.
 describe('e2e cluster harness', () => {
-  let cluster: Cluster | undefined;
+  let started: Promise<Cluster> | undefined;
+  const cluster = (): Promise<Cluster> => started ?? Promise.reject(new Error('beforeAll did not run'));
 
   beforeAll(async () => {
-    cluster = await startCluster({ build: true });
+    started = startCluster({ build: true });
+    await started.catch(() => undefined);
   }, 3_600_000);
 
   afterAll(async () => {
-    await cluster?.stop();
+    const running = await started?.catch(() => undefined);
+    await running?.stop();
   });
 
   it('serves the API with the admin kubeconfig: a namespace can be created and read back', async () => {
-    if (cluster === undefined) throw new Error('cluster not started');
-    expect(cluster.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const { server, kubeconfig } = await cluster();
+    expect(server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const kc = new KubeConfig();
-    kc.loadFromFile(cluster.kubeconfig);
+    kc.loadFromFile(kubeconfig);
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: 'zastava-smoke', labels: { smoke: 'yes' } } } });
     const ns = await core.readNamespace({ name: 'zastava-smoke' });
@@ -38,10 +42,10 @@ describe('e2e cluster harness', () => {
   });
 
   it('stops etcd and kube-apiserver and removes its temporary directory', async () => {
-    if (cluster === undefined) throw new Error('cluster not started');
-    const { pids, dir } = cluster;
+    const running = await cluster();
+    const { pids, dir } = running;
     expect(alive(pids.etcd) && alive(pids.apiserver)).toBe(true);
-    await cluster.stop();
+    await running.stop();
     expect(alive(pids.etcd)).toBe(false);
     expect(alive(pids.apiserver)).toBe(false);
     expect(existsSync(dir)).toBe(false);

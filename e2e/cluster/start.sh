@@ -138,16 +138,21 @@ chmod 600 "$dir/kubeconfig"
 
 # --- processes -------------------------------------------------------------------------------------
 etcd_pid="" api_pid=""
-stop_all() {
+# True while PID runs (an exited child stays a zombie, which `kill -0` still finds, until `wait`).
+running() { [[ -r "/proc/$1/stat" && "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
+stop_all() { # kube-apiserver first: once etcd is gone it would retry until its own timeouts
   trap - EXIT INT TERM HUP
   local pid
-  for pid in $api_pid $etcd_pid; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in $api_pid $etcd_pid; do
+    kill -TERM "$pid" 2>/dev/null || continue
     for _ in $(seq 1 100); do
-      kill -0 "$pid" 2>/dev/null || break
+      running "$pid" || break
       sleep 0.1
     done
-    kill -KILL "$pid" 2>/dev/null || true
+    if running "$pid"; then
+      say "process $pid did not stop in 10 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
     wait "$pid" 2>/dev/null || true
   done
   api_pid="" etcd_pid=""
@@ -165,7 +170,10 @@ fail() {
 trap 'fail "interrupted while starting"' INT TERM HUP
 trap 'stop_all' EXIT
 
-"$ETCD_BIN" \
+# etcd reads ETCD_* environment variables as flags; paths.sh exports ETCD_VERSION and ETCD_BIN.
+etcd_env=()
+for v in $(compgen -e); do [[ "$v" == ETCD_* ]] && etcd_env+=(-u "$v"); done
+env "${etcd_env[@]}" "$ETCD_BIN" \
   --name=zastava-e2e \
   --data-dir="$dir/etcd-data" \
   --listen-client-urls="http://127.0.0.1:$etcd_port" \
@@ -193,6 +201,7 @@ done
 
 "$KUBE_APISERVER_BIN" \
   --advertise-address=127.0.0.1 \
+  --endpoint-reconciler-type=none \
   --bind-address=127.0.0.1 \
   --secure-port="$api_port" \
   --etcd-servers="http://127.0.0.1:$etcd_port" \

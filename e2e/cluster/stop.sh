@@ -34,6 +34,11 @@ for pid in $APISERVER_PID $ETCD_PID; do
     say "process $pid did not stop in 10 s; killing it"
     kill -KILL "$pid" 2>/dev/null || true
   fi
+  # A stopped process lingers as a zombie until its parent (init, once start.sh has exited) reaps it.
+  for _ in $(seq 1 20); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
 done
 if [[ $keep == 0 ]]; then rm -rf "$dir"; fi
 say "stopped ($dir)"

@@ -19,7 +19,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tools="$here/../tools"
-# shellcheck source=../tools/paths.sh
+# shellcheck source-path=SCRIPTDIR source=../tools/paths.sh
 . "$tools/paths.sh"
 
 say() { printf 'cluster: %s\n' "$*" >&2; }

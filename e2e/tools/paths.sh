@@ -17,13 +17,13 @@ export ZASTAVA_TOOLS_DIR="${ZASTAVA_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/z
 # zastava_tool_dir NAME VERSION -> the cache directory of one tool build
 zastava_tool_dir() { printf '%s/%s-%s\n' "$ZASTAVA_TOOLS_DIR" "$1" "$2"; }
 
-export KUBE_APISERVER_BIN="$(zastava_tool_dir kube-apiserver "$KUBERNETES_VERSION")/kube-apiserver"
-export KUBECTL_BIN="$(zastava_tool_dir kubectl "$KUBERNETES_VERSION")/kubectl"
-export ETCD_BIN="$(zastava_tool_dir etcd "$ETCD_VERSION")/etcd"
-export HELM_BIN="$(zastava_tool_dir helm "$HELM_VERSION")/helm"
-export KUBECONFORM_BIN="$(zastava_tool_dir kubeconform "$KUBECONFORM_VERSION")/kubeconform"
-export CRANE_BIN="$(zastava_tool_dir crane "$CRANE_VERSION")/crane"
-export SYFT_BIN="$(zastava_tool_dir syft "$SYFT_VERSION")/syft"
+export KUBE_APISERVER_BIN="$ZASTAVA_TOOLS_DIR/kube-apiserver-$KUBERNETES_VERSION/kube-apiserver"
+export KUBECTL_BIN="$ZASTAVA_TOOLS_DIR/kubectl-$KUBERNETES_VERSION/kubectl"
+export ETCD_BIN="$ZASTAVA_TOOLS_DIR/etcd-$ETCD_VERSION/etcd"
+export HELM_BIN="$ZASTAVA_TOOLS_DIR/helm-$HELM_VERSION/helm"
+export KUBECONFORM_BIN="$ZASTAVA_TOOLS_DIR/kubeconform-$KUBECONFORM_VERSION/kubeconform"
+export CRANE_BIN="$ZASTAVA_TOOLS_DIR/crane-$CRANE_VERSION/crane"
+export SYFT_BIN="$ZASTAVA_TOOLS_DIR/syft-$SYFT_VERSION/syft"
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   for _v in ZASTAVA_TOOLS_DIR KUBE_APISERVER_BIN KUBECTL_BIN ETCD_BIN HELM_BIN KUBECONFORM_BIN CRANE_BIN SYFT_BIN; do

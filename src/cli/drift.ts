@@ -18,10 +18,17 @@ import { CliError, EXIT, usageError } from './errors.ts';
 import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
 import { defaultKeyPrefix, resolveTrust } from './key-options.ts';
 import { progressBar } from './progress.ts';
+import { storedInputs, type StoredInputs } from './stored-inputs.ts';
+import { isStoredInput } from '../drift/stored-input.ts';
+import { STORE_FLAG_OPTIONS, type StoreFlags } from '../config/store.ts';
+import type { FacetDefinition } from '../model/facet.ts';
+import type { ResolvedPolicy } from '../model/policy.ts';
 
 const USAGE = `stella drift BASE CUR [--facets FILE] [--policy FILE [--namespace NS]] [--facet ID]… [--format table|json|markdown] [--fail-on warn|require-vex|block|never] [--no-verify] [--key PUB | --keyring FILE] ${IMAGE_FLAGS_USAGE}
 
-BASE and CUR are image references (sealed on the fly) or seals files (verified unless --no-verify).
+BASE and CUR are image references (sealed on the fly), seals files (verified unless --no-verify),
+stored:sha256:… (an image's seals in the store) or baseline:REPO (its latest approved baseline).
+With both sides from the store, the drift is recorded in the drift history.
 --policy FILE: FacetPolicy / ClusterFacetPolicy resources (YAML), resolved for CUR's repository in NS
 (default "default") exactly as the webhook resolves them.
 Exit: 0 Pass or Warn, 3 RequireVex, 4 Block (5 Warn with --fail-on warn), 1 error, 2 usage.`;
@@ -36,6 +43,7 @@ export const DRIFT_INPUT_FLAGS = {
   key: { type: 'string' },
   keyring: { type: 'string' },
   ...IMAGE_FLAGS,
+  ...STORE_FLAG_OPTIONS,
 } as const;
 
 type DriftInputValues = {
@@ -51,7 +59,7 @@ type DriftInputValues = {
   authfile?: string | undefined;
   'insecure-registry'?: string[] | undefined;
   'ca-file'?: string | undefined;
-};
+} & StoreFlags;
 
 /** Loads both sides and computes the report: the library calls behind `stella drift` and `stella vex gen`. */
 export async function driftFromArgs(
@@ -71,16 +79,39 @@ export async function driftFromArgs(
           repository: await repositoryOfInput(cur),
         });
   const facets = policy === undefined ? baseFacets : effectiveFacets(baseFacets, policy);
+  const stored = storedInputs(values, ctx);
+  try {
+    return await driftWithStore(command, base, cur, values, ctx, usage, baseFacets, facets, policy, stored);
+  } finally {
+    await stored.close();
+  }
+}
+
+async function driftWithStore(
+  command: string,
+  base: string,
+  cur: string,
+  values: DriftInputValues,
+  ctx: CliContext,
+  usage: string,
+  baseFacets: FacetDefinition[],
+  facets: FacetDefinition[],
+  policy: ResolvedPolicy | undefined,
+  stored: StoredInputs,
+): Promise<DriftReport> {
   const needsTrust = !values['no-verify'] && ((await isSealsFile(base)) || (await isSealsFile(cur)));
   const trust = needsTrust ? await trustFor(command, values, ctx, usage) : null;
   const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
   const load = (text: string, label: string): Promise<LoadedSide> =>
-    loadDriftSide(text, {
-      facets,
-      trust,
-      open: imageOptions(values, ctx),
-      onProgress: (p) => progress.update(p.bytes, p.totalBytes, `${label}: layer ${p.layer + 1}/${p.layers}`),
-    });
+    isStoredInput(text)
+      ? stored.load(text)
+      : loadDriftSide(text, {
+          facets,
+          trust,
+          open: imageOptions(values, ctx),
+          onProgress: (p) =>
+            progress.update(p.bytes, p.totalBytes, `${label}: layer ${p.layer + 1}/${p.layers}`),
+        });
   let baseline: LoadedSide;
   let current: LoadedSide;
   try {
@@ -100,7 +131,7 @@ export async function driftFromArgs(
     baseline.packages !== undefined && current.packages !== undefined
       ? { baseline: baseline.packages, current: current.packages }
       : undefined;
-  return computeDrift(baseline.side, current.side, {
+  const report = computeDrift(baseline.side, current.side, {
     quotas: quotaResolver(
       policy === undefined
         ? { facets, sealed: baseline.sealedQuotas }
@@ -109,6 +140,8 @@ export async function driftFromArgs(
     ...(packages ? { packages } : {}),
     ...(values.facet?.length ? { facetIds: values.facet } : {}),
   });
+  if (isStoredInput(base) && isStoredInput(cur)) await stored.record(report);
+  return report;
 }
 
 /** FacetPolicy / ClusterFacetPolicy resources from a YAML (or JSON) file, one per document. */

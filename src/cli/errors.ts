@@ -1,6 +1,6 @@
 import { ZastavaError } from '../model/errors.ts';
 
-export type CliErrorCode = 'USAGE' | 'OUTPUT_WRITE_FAILED' | 'INPUT_UNREADABLE';
+export type CliErrorCode = 'USAGE' | 'OUTPUT_WRITE_FAILED' | 'INPUT_UNREADABLE' | 'SUBMIT_FAILED';
 
 export class CliError extends ZastavaError<CliErrorCode> {}
 

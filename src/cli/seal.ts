@@ -9,11 +9,13 @@ import { parseFlags, requirePositionals } from './args.ts';
 import { print, type CliContext, type Command } from './context.ts';
 import { EXIT, usageError } from './errors.ts';
 import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
+import { STORE_FLAG_OPTIONS, STORE_FLAGS_USAGE } from '../config/store.ts';
+import { storeSeals, submitSeals } from './submit-seals.ts';
 import { resolveSigner } from './key-options.ts';
 import { progressBar } from './progress.ts';
 import { writeFileAtomic } from './write-atomic.ts';
 
-const USAGE = `stella seal IMAGE [--key FILE] [--facet ID]… [--facets FILE] [--output FILE] [--format json|table|in-toto] [--sealed-by NAME] [--report-unmatched] ${IMAGE_FLAGS_USAGE}`;
+const USAGE = `stella seal IMAGE [--key FILE] [--facet ID]… [--facets FILE] [--output FILE] [--format json|table|in-toto] [--sealed-by NAME] [--report-unmatched] [--store ${STORE_FLAGS_USAGE} | --server URL --token T] ${IMAGE_FLAGS_USAGE}`;
 
 export const sealCommand: Command = async (args, ctx) => {
   const { values, positionals } = parseFlags(
@@ -27,8 +29,12 @@ export const sealCommand: Command = async (args, ctx) => {
       format: { type: 'string' },
       'sealed-by': { type: 'string' },
       'report-unmatched': { type: 'boolean' },
+      store: { type: 'boolean' },
+      server: { type: 'string' },
+      token: { type: 'string' },
       help: { type: 'boolean' },
       ...IMAGE_FLAGS,
+      ...STORE_FLAG_OPTIONS,
     },
     USAGE,
   );
@@ -41,6 +47,12 @@ export const sealCommand: Command = async (args, ctx) => {
   if (!['json', 'table', 'in-toto'].includes(format))
     throw usageError(`stella seal: unknown --format "${format}"`, USAGE);
 
+  if (values.store && values.server !== undefined)
+    throw usageError('stella seal: --store and --server exclude each other', USAGE);
+  const token = values.token ?? ctx.env.ZASTAVA_TOKEN;
+  if (values.server !== undefined && token === undefined) {
+    throw usageError('stella seal: --server needs --token T (or ZASTAVA_TOKEN)', USAGE);
+  }
   const facets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
   const only = values.facet ?? [];
   checkFacetIds(only, facets);
@@ -62,6 +74,10 @@ export const sealCommand: Command = async (args, ctx) => {
       ctx.stderr,
       `warning: ${anomaly.kind} at ${anomaly.path} (layer ${anomaly.layerDigest}): ${anomaly.message}`,
     );
+  }
+  if (values.store) print(ctx.stderr, await storeSeals(sealSet, values, ctx));
+  if (values.server !== undefined) {
+    print(ctx.stderr, await submitSeals(sealSet, values.server, token!));
   }
   const text = await render(sealSet, format, signer);
   if (values.output === undefined) print(ctx.stdout, text);

@@ -91,7 +91,19 @@ async function loadSealsFile(path: string, trust: TrustStore | null): Promise<Lo
       },
     );
   }
-  const set = parsed.data;
+  return sideFromSealSet(parsed.data, trust, path, `${path} is a seals file`);
+}
+
+/**
+ * A drift side from a seal set (a seals file or the store): each seal verified unless `trust` is null,
+ * and every seal of the image the set names. `origin` names the input in errors.
+ */
+export function sideFromSealSet(
+  set: SealSet,
+  trust: TrustStore | null,
+  origin: string,
+  packagesUnavailable: string,
+): LoadedSide {
   for (const seal of set.seals) {
     if (trust !== null) {
       try {
@@ -99,7 +111,7 @@ async function loadSealsFile(path: string, trust: TrustStore | null): Promise<Lo
       } catch (error) {
         throw new DriftError(
           'DRIFT_SEAL_INVALID',
-          `${path}: seal of facet ${seal.manifest.facetId} failed verification`,
+          `${origin}: seal of facet ${seal.manifest.facetId} failed verification`,
           {
             cause: error,
             hint: 'check --key/--keyring; --no-verify compares the file as it is, without any check',
@@ -110,7 +122,7 @@ async function loadSealsFile(path: string, trust: TrustStore | null): Promise<Lo
     if (seal.imageDigest !== set.imageDigest || seal.configDigest !== set.configDigest) {
       throw new DriftError(
         'DRIFT_SEAL_INVALID',
-        `${path}: the seal of facet ${seal.manifest.facetId} is of image ${seal.imageDigest} (config ${seal.configDigest}), the file says ${set.imageDigest} (config ${set.configDigest})`,
+        `${origin}: the seal of facet ${seal.manifest.facetId} is of image ${seal.imageDigest} (config ${seal.configDigest}), the set says ${set.imageDigest} (config ${set.configDigest})`,
       );
     }
   }
@@ -119,7 +131,7 @@ async function loadSealsFile(path: string, trust: TrustStore | null): Promise<Lo
     set.seals,
     {
       ...(set.facetDefinitionsDigest ? { facetDefinitionsDigest: set.facetDefinitionsDigest } : {}),
-      packagesUnavailable: `${path} is a seals file`,
+      packagesUnavailable,
     },
   );
   return {

@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { captureContext } from '../../src/cli/test-context.ts';
+import { DriftReport } from '../../src/model/drift.ts';
+import { writeOciLayout, type FixtureImage } from '../fixtures/index.ts';
+
+// The workstation flow on the embedded default (PGlite under ZASTAVA_DATA_DIR): seal into the store,
+// approve a baseline, then compare a new image against `baseline:REPO` and `stored:DIGEST`.
+const v1: FixtureImage = {
+  layers: [
+    {
+      entries: [
+        { type: 'file', path: '/usr/bin/app', content: 'build 1', mode: 0o755 },
+        { type: 'file', path: '/etc/app.conf', content: 'a=1\n' },
+      ],
+    },
+  ],
+};
+const v2: FixtureImage = {
+  layers: [...v1.layers, { entries: [{ type: 'file', path: '/etc/app.conf', content: 'a=2\n' }] }],
+};
+
+let dir: string;
+let layout: string;
+let env: Record<string, string>;
+async function stella(...args: string[]) {
+  const ctx = captureContext(env);
+  const code = await runCli(args, ctx);
+  return { code, out: ctx.out(), err: ctx.err() };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'zastava-store-flow-'));
+  layout = join(dir, 'layout');
+  env = { ZASTAVA_DATA_DIR: join(dir, 'data'), STELLA_SEALED_BY: 'ci', USER: 'tester' };
+  await writeOciLayout(layout, v1, { tag: 'v1' });
+  await writeOciLayout(layout, v2, { tag: 'v2' });
+  expect((await stella('keys', 'generate', '--output-prefix', join(dir, 'k'))).code).toBe(0);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('seal --store, baseline approve, drift against the store (embedded PGlite)', () => {
+  it('refuses to store seals whose key the tenant does not trust, storing nothing', async () => {
+    const r = await stella(
+      'seal',
+      `oci:${layout}:v1`,
+      '--key',
+      join(dir, 'k.key'),
+      '--store',
+      '--format',
+      'json',
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('SEAL_SIGNATURE_UNTRUSTED');
+    const d = await stella(
+      'drift',
+      'stored:sha256:' + '0'.repeat(64),
+      `oci:${layout}:v2`,
+      '--format',
+      'json',
+    );
+    expect(d.err).toContain('DRIFT_INPUT_NOT_FOUND');
+  });
+
+  it('stores trusted seals, approves a baseline and compares against it', async () => {
+    expect((await stella('db', 'keys', 'add', join(dir, 'k.pub'))).code).toBe(0);
+    const s1 = await stella(
+      'seal',
+      `oci:${layout}:v1`,
+      '--key',
+      join(dir, 'k.key'),
+      '--store',
+      '--format',
+      'json',
+    );
+    expect(s1.code, s1.err).toBe(0);
+    expect(s1.err).toContain('stored 6 seal(s)');
+    const a = await stella('baseline', 'approve', `oci:${layout}:v1`, '--reason', 'first release');
+    expect(a.code, a.err).toBe(0);
+    const s2 = await stella(
+      'seal',
+      `oci:${layout}:v2`,
+      '--key',
+      join(dir, 'k.key'),
+      '--store',
+      '--format',
+      'json',
+    );
+    expect(s2.code, s2.err).toBe(0);
+    const v2Digest = (JSON.parse(s2.out) as { imageDigest: string }).imageDigest;
+
+    const d = await stella('drift', `baseline:oci:${layout}`, `stored:${v2Digest}`, '--format', 'json');
+    expect(d.code, d.err).toBe(0);
+    const report = DriftReport.parse(JSON.parse(d.out));
+    expect(report.current.imageDigest).toBe(v2Digest);
+    const config = report.facets.find((f) => f.facetId === 'config')!;
+    expect(config.modified.map((m) => m.path)).toEqual(['/etc/app.conf']);
+    expect(report.decision).toBe('Warn');
+  });
+});

@@ -1,8 +1,8 @@
 /**
  * `npm run demo`: builds two small images with the project's own fixture code (an "app" v1 and a v2 with
  * a dependency upgrade, an edited config file and a tampered binary), seals them, verifies the seals,
- * and shows the drift and the decision. Everything runs in process, on the embedded defaults: a signing
- * key and data under a temporary ZASTAVA_DATA_DIR, no server needed.
+ * approves a baseline in the embedded store (PGlite: no server needed) and shows the drift and the
+ * decision, with its causes. Everything runs in process, with data under a temporary ZASTAVA_DATA_DIR.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -81,31 +81,45 @@ try {
   let failed = 0;
   const must = (code: number) => (failed += code === 0 ? 0 : 1);
   must(await step('a signing key', 'keys', 'generate', '--output-prefix', join(dir, 'demo')));
+  must(await step('trust it in the embedded store (PGlite)', 'db', 'keys', 'add', join(dir, 'demo.pub')));
   must(
     await step(
-      'seal v1',
+      'seal v1 into the store',
       'seal',
       `oci:${layout}:v1`,
       '--key',
       join(dir, 'demo.key'),
-      '--output',
-      join(dir, 'v1.seals.json'),
-    ),
-  );
-  must(
-    await step(
-      'show the seals',
-      'seal',
-      `oci:${layout}:v1`,
-      '--key',
-      join(dir, 'demo.key'),
+      '--store',
       '--format',
       'table',
     ),
   );
-  must(await step('verify them', 'verify', join(dir, 'v1.seals.json'), '--key', join(dir, 'demo.pub')));
+  must(
+    await step(
+      'approve v1 as the baseline',
+      'baseline',
+      'approve',
+      `oci:${layout}:v1`,
+      '--reason',
+      'release 1.0',
+    ),
+  );
+  must(
+    await step(
+      'seal v2 to a file',
+      'seal',
+      `oci:${layout}:v2`,
+      '--key',
+      join(dir, 'demo.key'),
+      '--output',
+      join(dir, 'v2.seals.json'),
+    ),
+  );
+  must(
+    await step('verify the seals file', 'verify', join(dir, 'v2.seals.json'), '--key', join(dir, 'demo.pub')),
+  );
   const drift = await step(
-    'what changed in v2, and is it allowed?',
+    'what changed since the baseline, and is it allowed?',
     'drift',
     `oci:${layout}:v1`,
     `oci:${layout}:v2`,
@@ -114,6 +128,17 @@ try {
   );
   process.stdout.write(`\n(stella drift exited ${drift}: 0 pass/warn, 3 require a VEX, 4 block)\n`);
   if (drift !== 3 && drift !== 4) failed++;
+  const stored = await step(
+    'the same against the approved baseline in the store',
+    'drift',
+    `baseline:oci:${layout}`,
+    join(dir, 'v2.seals.json'),
+    '--key',
+    join(dir, 'demo.pub'),
+    '--format',
+    'table',
+  );
+  if (stored !== drift) failed++;
   process.exitCode = failed === 0 ? 0 : 1;
 } finally {
   await rm(dir, { recursive: true, force: true });

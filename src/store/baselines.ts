@@ -6,7 +6,7 @@ import type { Tenant } from '../model/tenant.ts';
 import { appendAudit } from './audit.ts';
 import type { Sql } from './db.ts';
 import { StoreError } from './errors.ts';
-import { APPROVAL_COLUMNS, ApprovalRow, parseRow } from './rows.ts';
+import { APPROVAL_COLUMNS, ApprovalRow, parseRow, SEAL_COLUMNS, SealSummaryRow } from './rows.ts';
 import { sealSetIn } from './seal-sets.ts';
 import { loadManifests, summariesByImageDigest } from './seals.ts';
 import type { Actor, Store } from './store.ts';
@@ -155,10 +155,27 @@ export function latestApprovedManifests(
   repository: string,
 ): Promise<BaselineManifests | undefined> {
   return store.db.withTenant(tenant, async (sql) => {
-    const approval = await latestApprovalIn(sql, tenant, repository);
-    if (approval === undefined) return undefined;
-    const seals = await summariesByImageDigest(sql, tenant, approval.imageDigest);
+    // The approval and its seal rows in one round trip (the webhook's hot path).
+    const rows = await sql.query(
+      `WITH a AS (
+         SELECT ${APPROVAL_COLUMNS} FROM facet_seal_approvals WHERE tenant = $1 AND image_repository = $2
+         ORDER BY approved_at DESC, seq DESC LIMIT 1)
+       SELECT a.*, ${SEAL_COLUMNS_BUT_DIGEST}
+       FROM a LEFT JOIN facet_seals s ON s.tenant = $1 AND s.image_digest = a.image_digest
+       ORDER BY s.facet_position, s.facet_id`,
+      [tenant, repository],
+    );
+    if (rows[0] === undefined) return undefined;
+    const approval = parseRow(ApprovalRow, rows[0], 'facet_seal_approvals');
+    const seals = rows[0].seal_id === null ? [] : rows.map((r) => parseRow(SealSummaryRow, r, 'facet_seals'));
     const manifests = await loadManifests(sql, store, tenant, seals);
     return { approval, facets: seals.map((seal, i) => ({ seal, manifest: manifests[i]! })) };
   });
 }
+
+/** The seal columns, from `s`, except the digest, which the approval row carries (`a.image_digest`). */
+const SEAL_COLUMNS_BUT_DIGEST = SEAL_COLUMNS.split(',')
+  .map((c) => c.trim())
+  .filter((c) => c !== 'image_digest')
+  .map((c) => `s.${c}`)
+  .join(', ');

@@ -41,5 +41,19 @@ export const APP_ROLE = 'zastava_app';
 /** The per-transaction setting the row-level security policies read. */
 export const TENANT_SETTING = 'zastava.tenant';
 
-/** The two statements that open a tenant transaction, after BEGIN. */
+/** The two settings that scope a tenant transaction, after BEGIN. */
 export const SCOPE_SQL = `SELECT set_config('${TENANT_SETTING}', $1, true), set_config('role', '${APP_ROLE}', true)`;
+
+/**
+ * BEGIN and the scope in one simple-protocol round trip (a lookup is a handful of round trips, each a
+ * context switch on a busy node). The tenant is a validated `Tenant` (letters, digits, `.`, `_`, `-`),
+ * and is quoted as a literal all the same.
+ */
+export function beginScoped(tenant: Tenant): string {
+  return `BEGIN; SELECT set_config('${TENANT_SETTING}', ${quoteLiteral(tenant)}, true), set_config('role', '${APP_ROLE}', true)`;
+}
+
+export function quoteLiteral(text: string): string {
+  if (text.includes('\\') || text.includes('\0')) throw new Error('refusing to quote a backslash or NUL');
+  return `'${text.replaceAll("'", "''")}'`;
+}

@@ -1,5 +1,6 @@
 import type { StoreConfig } from '../config/store.ts';
 import { fileCas } from './cas/file-cas.ts';
+import { ManifestCache } from './cas/manifest-cache.ts';
 import { postgresCas } from './cas/postgres-cas.ts';
 import type { Db } from './db.ts';
 import { migrate, type MigrationResult } from './migrate.ts';
@@ -17,6 +18,8 @@ export interface OpenStoreOptions {
   /** Run the migrations now (default true); a deployment that migrates in a Job passes false. */
   readonly migrate?: boolean;
   readonly onPoolError?: (error: Error) => void;
+  /** File entries the manifest cache holds (default 200,000); 0: no cache. */
+  readonly manifestCacheEntries?: number;
 }
 
 /** PostgreSQL when a URL is configured, else the embedded PGlite database; then the CAS backend. */
@@ -32,7 +35,9 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
   try {
     const migration = options.migrate === false ? undefined : await migrate(db);
     const cas = config.cas.kind === 'file' ? fileCas(config.cas.dir) : postgresCas();
-    return { db, cas, migration, close: () => db.close() };
+    const manifestCache =
+      options.manifestCacheEntries === 0 ? undefined : new ManifestCache(options.manifestCacheEntries);
+    return { db, cas, manifestCache, migration, close: () => db.close() };
   } catch (error) {
     await db.close();
     throw error;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { Tenant } from '../model/tenant.ts';
-import { SCOPE_SQL, type Db, type Row, type Sql } from './db.ts';
+import { Tenant } from '../model/tenant.ts';
+import { beginScoped, type Db, type Row, type Sql } from './db.ts';
 import { toStoreError } from './db-errors.ts';
 
 export interface PgDbOptions {
@@ -35,8 +35,7 @@ export function openPgDb(options: PgDbOptions): Db {
     }
     let broken = false;
     try {
-      await client.query('BEGIN');
-      if (tenant !== undefined) await client.query(SCOPE_SQL, [tenant]);
+      await client.query(tenant === undefined ? 'BEGIN' : beginScoped(Tenant.parse(tenant)));
       const result = await fn(clientSql(client));
       await client.query('COMMIT');
       return result;

@@ -26,6 +26,15 @@ export interface StoredSealSet {
   readonly alreadyStored: readonly string[];
 }
 
+/** A seal set whose seals are not parsed yet (an API body): `storeSealSet` verifies and parses each. */
+export interface SealSetSubmission {
+  readonly imageRef: string;
+  readonly imageDigest: string;
+  readonly configDigest: string;
+  readonly facetDefinitionsDigest?: string | undefined;
+  readonly seals: readonly unknown[];
+}
+
 export interface StoreSealSetOptions {
   /**
    * The keyring to verify against. Defaults to the tenant's keyring in the store (`facet_trusted_keys`),
@@ -44,23 +53,27 @@ export interface StoreSealSetOptions {
 export async function storeSealSet(
   store: Store,
   tenant: Tenant,
-  sealSet: SealSet,
+  submitted: SealSet | SealSetSubmission,
   by: Actor,
   options: StoreSealSetOptions = {},
 ): Promise<StoredSealSet> {
-  checkSetShape(sealSet);
+  if (submitted.seals.length === 0)
+    throw new StoreError('SEAL_SET_INVALID', `seal set of ${submitted.imageRef}: it holds no seals`);
   const trust =
     options.trust ?? trustStoreOf(await store.db.withTenant(tenant, (sql) => readTrustedKeys(sql, tenant)));
-  for (const seal of sealSet.seals) {
+  // verifySeal parses each seal (it is the edge for them): what is stored is what it parsed.
+  const seals: FacetSeal[] = [];
+  for (const input of submitted.seals) {
     try {
-      verifySeal(seal, trust);
+      seals.push(verifySeal(input, trust).seal);
     } catch (error) {
       if (!(error instanceof SealError)) throw error;
+      const claimed = (typeof input === 'object' && input !== null ? input : {}) as Partial<FacetSeal>;
       await recordAudit(store.db, tenant, 'seal.reject', by, {
-        imageRef: sealSet.imageRef,
-        imageDigest: sealSet.imageDigest,
-        sealId: seal.sealId,
-        facetId: seal.manifest.facetId,
+        imageRef: submitted.imageRef,
+        imageDigest: submitted.imageDigest,
+        sealId: typeof claimed.sealId === 'string' ? claimed.sealId : null,
+        facetId: typeof claimed.manifest?.facetId === 'string' ? claimed.manifest.facetId : null,
         code: error.code,
         reason: error.message,
       });
@@ -72,6 +85,8 @@ export async function storeSealSet(
       throw error;
     }
   }
+  const sealSet: SealSet = { ...submitted, seals };
+  checkSetShape(sealSet);
   for (let attempt = 1; ; attempt++) {
     try {
       return await insertSealSet(store, tenant, sealSet, by);

@@ -139,6 +139,7 @@ export async function loadManifests(
     store.cas,
     tenant,
     summaries.map((s) => s.manifestCas),
+    store.manifestCache,
   );
   return summaries.map((s) => {
     const manifest = byKey.get(s.manifestCas)!;

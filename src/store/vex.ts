@@ -75,6 +75,12 @@ export async function submitVex(
       facetId: record.facetId,
       documentId: typeof document['@id'] === 'string' ? document['@id'] : null,
     });
+    // Webhook replicas drop cached verdicts for this image (src/admission/decision-cache.ts); delivered on
+    // commit only. The channel name equals DECISION_CACHE_CHANNEL (the store does not import admission).
+    await sql.query('SELECT pg_notify($1, $2)', [
+      'zastava_decision_cache',
+      JSON.stringify({ kind: 'vex', tenant, imageDigest: record.imageDigest }),
+    ]);
     return record;
   });
 }

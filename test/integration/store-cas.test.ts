@@ -61,7 +61,7 @@ describe.each(cases)('CAS $cas on $backend', ({ backend, cas }) => {
   let casDir = '';
 
   beforeAll(async () => {
-    store = await openTestStore(backend, { cas });
+    store = await openTestStore(backend, { cas, cache: true });
     key = testKey();
     await addTrustedKey(store.db, T, { publicKey: key.publicPem }, by);
     casDir = store.casDir ?? '';
@@ -95,6 +95,9 @@ describe.each(cases)('CAS $cas on $backend', ({ backend, cas }) => {
     const set = await signedSealSet(key, { imageRef: 'registry.test/cas/c:1', filesPerFacet: 5 });
     await storeSealSet(store, T, set, by);
     await approveBaseline(store, T, { repository: 'registry.test/cas/c', imageDigest: set.imageDigest }, by);
+    // Read once, so the manifest cache holds the good copy: the tampered bytes must not be answered from it.
+    expect((await loadSealSetByDigest(store, T, set.imageDigest))?.seals).toHaveLength(6);
+    expect(store.manifestCache?.size).toBeGreaterThan(0);
     const victim = set.seals[0]!;
     const casKey = (await encodeManifest(victim.manifest)).key;
     const altered = {

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileCas } from '../../src/store/cas/file-cas.ts';
+import { ManifestCache } from '../../src/store/cas/manifest-cache.ts';
 import { postgresCas } from '../../src/store/cas/postgres-cas.ts';
 import type { Db } from '../../src/store/db.ts';
 import { loadMigrations, migrate } from '../../src/store/migrate.ts';
@@ -27,6 +28,8 @@ export interface TestStore extends Store {
 
 export interface TestStoreOptions {
   readonly cas?: 'postgres' | 'file';
+  /** With a manifest cache (as `openStore` gives the server). */
+  readonly cache?: boolean;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function openTestStore(backend: Backend, options: TestStoreOptions 
     backend,
     db,
     cas,
+    ...(options.cache === true ? { manifestCache: new ManifestCache(100_000) } : {}),
     schema: db.schema,
     casDir,
     async close() {

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { Sha256Digest } from '../../model/digest.ts';
+import { z } from 'zod';
 import { SealSet } from '../../model/seal.ts';
 import { StoreError } from '../../store/errors.ts';
 import { findSealSet, loadSeal, storeSealSet } from '../../store/seal-sets.ts';
@@ -8,6 +9,9 @@ import { ServerError } from '../errors.ts';
 import { actorOf, parseBody, parseQuery, principalOf, requireScope } from '../http.ts';
 import { SCOPES, type ApiDeps } from './deps.ts';
 import { SealSetQuery, SealsQuery } from './queries.ts';
+
+/** The set's own fields here; each seal is parsed once, by verifySeal, inside storeSealSet. */
+const SealSetBody = SealSet.extend({ seals: z.array(z.unknown()).min(1).max(64) });
 
 /**
  * POST /seals: a seal set as `stella seal` writes it, verified against the tenant's keyring before
@@ -18,7 +22,7 @@ export function sealRoutes(router: Router, deps: ApiDeps): void {
   const { store, requireScopes } = deps;
 
   router.post('/seals', requireScope(SCOPES.sealsWrite, requireScopes), async (req, res) => {
-    const sealSet = parseBody(SealSet, req);
+    const sealSet = parseBody(SealSetBody, req);
     const result = await storeSealSet(store, principalOf(res).tenant, sealSet, actorOf(res));
     res.status(result.stored.length > 0 ? 201 : 200).json(result);
   });

@@ -1,0 +1,364 @@
+/**
+ * The store benchmark (issue 5, Performance).
+ *   node bench/store/store-bench.ts --backend postgres|pglite [--images 10000] [--lookups 2000] [--stores 20]
+ * PostgreSQL: DATABASE_URL or postgres://postgres@127.0.0.1:5432/test, in a schema of its own, dropped at
+ * the end. PGlite: in memory.
+ *
+ * 1. Population: `--images` images × 6 facets in one tenant, 5 versions per repository, two approvals per
+ *    repository. Manifests are shaped like a Debian + Node image's: `os` 1,500 entries shared by 20 base
+ *    variants (the CAS stores each once), `lang/node` 300, `binary` 40 and `config` 25 entries unique per
+ *    image, `lang/python` and `lang/go` empty. Rows are bulk-inserted as the application role (RLS on);
+ *    their DSSE envelopes are small placeholders: the lookup never reads envelopes, and PostgreSQL keeps
+ *    large ones out of line (TOAST), so their size does not change the rows the lookup reads.
+ * 2. Baseline lookup: `latestApprovedManifests` for a random repository (latest approval, its six seal
+ *    rows, six manifests from the CAS, each decompressed and re-hashed), `--lookups` times; then again
+ *    with the manifest cache `stella serve` uses (stored bytes fetched and hashed on every read, only
+ *    decompression and parsing of bytes already verified are saved; its default bound of 200,000 entries).
+ * Each figure is given as wall time and as this process's CPU time (user + system, all threads): on a
+ * shared machine the wall time also counts waiting for a core, the CPU time does not (it leaves out the
+ * database server's own work).
+ * 3. Storing the seal set of a realistic image (10,000 entries: os 4,000, lang/node 5,460, binary 300,
+ *    config 240) with `storeSealSet`: six signatures verified against the tenant's keyring, Merkle roots
+ *    recomputed, manifests compressed into the CAS, rows and the audit row in one transaction.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { loadavg, cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { computeMerkle, sortEntriesByPath } from '../../src/merkle/index.ts';
+import type { FacetType } from '../../src/model/facet.ts';
+import type { FacetFileEntry, FacetManifest } from '../../src/model/manifest.ts';
+import type { SealSet } from '../../src/model/seal.ts';
+import { Tenant } from '../../src/model/tenant.ts';
+import { approveBaseline, latestApprovedManifests } from '../../src/store/baselines.ts';
+import { ManifestCache } from '../../src/store/cas/manifest-cache.ts';
+import { postgresCas } from '../../src/store/cas/postgres-cas.ts';
+import { encodeManifest } from '../../src/store/cas/manifest-cas.ts';
+import type { Db } from '../../src/store/db.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import { openPgDb } from '../../src/store/pg-db.ts';
+import { openPgliteDb } from '../../src/store/pglite-db.ts';
+import { storeSealSet } from '../../src/store/seal-sets.ts';
+import type { Store } from '../../src/store/store.ts';
+import { addTrustedKey } from '../../src/store/trusted-keys.ts';
+import { exportPublicKeyPem, generateKeyPair } from '../../src/seal/keys.ts';
+import { sealManifest } from '../../src/seal/seal.ts';
+import { createSigner } from '../../src/seal/signer.ts';
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'postgres' },
+    images: { type: 'string', default: '10000' },
+    lookups: { type: 'string', default: '2000' },
+    stores: { type: 'string', default: '20' },
+  },
+});
+const backend = values.backend === 'pglite' ? 'pglite' : 'postgres';
+const IMAGES = Number(values.images);
+const LOOKUPS = Number(values.lookups);
+const STORES = Number(values.stores);
+const VERSIONS_PER_REPO = 5;
+const BASES = 20;
+const tenant = Tenant.parse('bench');
+const by = { actor: 'bench', correlationId: 'bench' };
+const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `bench_store_${process.pid}`;
+
+const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+/** Entries with path lengths and sizes like a real image's. */
+function entries(root: string, count: number, seed: string): FacetFileEntry[] {
+  const list: FacetFileEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const dir = `${root}/pkg-${String(i % 97).padStart(3, '0')}/lib/${i % 5 === 0 ? 'nested/deeper/' : ''}`;
+    list.push({
+      path: `${dir}module-${String(i).padStart(6, '0')}.${i % 3 === 0 ? 'so.1.2.3' : 'js'}`,
+      type: 'file',
+      contentHash: sha(`${root}:${i}:${seed}`),
+      size: 200 + ((i * 7919) % 90_000),
+      mode: i % 11 === 0 ? '0755' : '0644',
+      modTime: '2024-01-01T00:00:00.000Z',
+    });
+  }
+  return list;
+}
+
+function manifest(facetId: string, type: FacetType, files: FacetFileEntry[]): FacetManifest {
+  const sorted = sortEntriesByPath(files);
+  return {
+    facetId,
+    type,
+    files: sorted,
+    merkleRoot: computeMerkle(sorted).root,
+    fileCount: sorted.length,
+    totalBytes: sorted.reduce((n, f) => n + f.size, 0),
+    extractedAt: '2024-01-02T00:00:00.000Z',
+    extractorVersion: 'bench',
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function summary(samples: number[]) {
+  const s = [...samples].sort((a, b) => a - b);
+  const f = (n: number) => Number(n.toFixed(2));
+  return {
+    n: s.length,
+    medianMs: f(percentile(s, 50)),
+    p90Ms: f(percentile(s, 90)),
+    p99Ms: f(percentile(s, 99)),
+    maxMs: f(s.at(-1)!),
+  };
+}
+
+async function openDb(): Promise<Db> {
+  if (backend === 'pglite') return openPgliteDb();
+  return openPgDb({ connectionString: url, schema });
+}
+
+const PLACEHOLDER_ENVELOPE = JSON.stringify({
+  payloadType: 'application/vnd.stellaops.facet-seal.v1+json',
+  payload: Buffer.from('{"bench":true}').toString('base64'),
+  signatures: [{ keyid: 'bench', sig: Buffer.alloc(64).toString('base64') }],
+});
+
+async function populate(
+  store: Store,
+): Promise<{ repositories: string[]; distinctManifests: number; ms: number }> {
+  const started = performance.now();
+  const empty = { python: manifest('lang/python', 'LangPython', []), go: manifest('lang/go', 'LangGo', []) };
+  const bases = Array.from({ length: BASES }, (_, b) =>
+    manifest('os', 'OS', entries('/usr', 1500, `base${b}`)),
+  );
+  const encodedBases = await Promise.all(bases.map(encodeManifest));
+  const encodedEmpty = await Promise.all([encodeManifest(empty.python), encodeManifest(empty.go)]);
+  const repositories: string[] = [];
+  let distinct = BASES + 2;
+  const BATCH = 100;
+  for (let start = 0; start < IMAGES; start += BATCH) {
+    const rows: unknown[][] = [];
+    const cas: { key: string; compressed: Uint8Array }[] = [];
+    for (let i = start; i < Math.min(IMAGES, start + BATCH); i++) {
+      const repo = `registry.bench/team-${Math.floor(i / VERSIONS_PER_REPO) % 97}/app-${Math.floor(i / VERSIONS_PER_REPO)}`;
+      if (i % VERSIONS_PER_REPO === 0) repositories.push(repo);
+      const imageDigest = sha(`image${i}`);
+      const configDigest = sha(`config${i}`);
+      const own = [
+        manifest('lang/node', 'LangNode', entries('/app/node_modules', 300, `n${i}`)),
+        manifest('binary', 'Binary', entries('/usr/local/bin', 40, `b${i}`)),
+        manifest('config', 'Config', entries('/etc/app', 25, `c${i}`)),
+      ];
+      const unique = await Promise.all(own.map(encodeManifest));
+      cas.push(...unique);
+      distinct += 3;
+      // Definition order: os, lang/node, lang/python, lang/go, binary, config.
+      const ordered: [FacetManifest, string][] = [
+        [bases[i % BASES]!, encodedBases[i % BASES]!.key],
+        [own[0]!, unique[0]!.key],
+        [empty.python, encodedEmpty[0].key],
+        [empty.go, encodedEmpty[1].key],
+        [own[1]!, unique[1]!.key],
+        [own[2]!, unique[2]!.key],
+      ];
+      ordered.forEach(([m, key], position) => {
+        rows.push([
+          randomUUID(),
+          tenant,
+          `${repo}:v${i % VERSIONS_PER_REPO}`,
+          imageDigest,
+          configDigest,
+          m.facetId,
+          m.type,
+          m.merkleRoot,
+          m.fileCount,
+          m.totalBytes,
+          '2024-03-01T00:00:00.000Z',
+          'bench',
+          key,
+          PLACEHOLDER_ENVELOPE,
+          position,
+        ]);
+      });
+    }
+    await store.db.withTenant(tenant, async (sql) => {
+      if (start === 0)
+        for (const e of [...encodedBases, ...encodedEmpty])
+          await store.cas.put(sql, tenant, e.key, e.compressed);
+      for (const e of cas) await store.cas.put(sql, tenant, e.key, e.compressed);
+      const params: unknown[] = [];
+      const tuples = rows.map((r) => {
+        const base = params.length;
+        params.push(...r);
+        return `(${r.map((_, k) => `$${base + k + 1}`).join(', ')})`;
+      });
+      await sql.query(
+        `INSERT INTO facet_seals (seal_id, tenant, image_ref, image_digest, config_digest, facet_id, facet_type, merkle_root,
+           file_count, total_bytes, sealed_at, sealed_by, manifest_cas, dsse_envelope, facet_position) VALUES ${tuples.join(', ')}`,
+        params,
+      );
+    });
+  }
+  // Two approvals per repository: an older version, then a newer one.
+  await store.db
+    .withTenant(tenant, async (sql) => {
+      for (let r = 0; r < repositories.length; r++) {
+        for (const v of [1, 3]) {
+          const i = r * VERSIONS_PER_REPO + v;
+          if (i >= IMAGES) continue;
+          await sql.query(
+            `INSERT INTO facet_seal_approvals (approval_id, tenant, image_repository, image_digest, approved_by, correlation_id)
+           VALUES ($1, $2, $3, $4, 'bench', 'bench')`,
+            [randomUUID(), tenant, repositories[r], sha(`image${i}`)],
+          );
+        }
+      }
+      await sql.exec('ANALYZE');
+    })
+    .catch(async (error: unknown) => {
+      // ANALYZE needs the owner; run it there.
+      if (!(error instanceof Error)) throw error;
+      await store.db.asOwner((sql) => sql.exec('ANALYZE'));
+    });
+  return { repositories, distinctManifests: distinct, ms: performance.now() - started };
+}
+
+function realisticManifests(seed: string): FacetManifest[] {
+  return [
+    manifest('os', 'OS', entries('/usr', 4000, `os-${seed}`)),
+    manifest('lang/node', 'LangNode', entries('/app/node_modules', 5460, `node-${seed}`)),
+    manifest('lang/python', 'LangPython', []),
+    manifest('lang/go', 'LangGo', []),
+    manifest('binary', 'Binary', entries('/usr/local/bin', 300, `bin-${seed}`)),
+    manifest('config', 'Config', entries('/etc', 240, `etc-${seed}`)),
+  ];
+}
+
+const db = await openDb();
+const store: Store = { db, cas: postgresCas() };
+try {
+  await migrate(db);
+  const pop = await populate(store);
+  const counts = await db.withTenant(
+    tenant,
+    async (sql) =>
+      (
+        await sql.query(
+          'SELECT count(*)::int AS seals, count(DISTINCT image_digest)::int AS images FROM facet_seals',
+        )
+      )[0],
+  );
+
+  // Lookups, cold (every manifest decompressed and parsed) and with the server's manifest cache (the
+  // stored bytes still fetched and hashed on every read): warm up, then measure.
+  async function lookups(target: Store) {
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    let entries = 0;
+    for (let i = 0; i < LOOKUPS + 100; i++) {
+      const repo = pop.repositories[Math.floor(Math.random() * pop.repositories.length)]!;
+      const before = process.cpuUsage();
+      const t = performance.now();
+      const baseline = await latestApprovedManifests(target, tenant, repo);
+      const ms = performance.now() - t;
+      const used = process.cpuUsage(before);
+      if (baseline === undefined || baseline.facets.length !== 6) throw new Error(`no baseline for ${repo}`);
+      if (i >= 100) {
+        wall.push(ms);
+        cpu.push((used.user + used.system) / 1000);
+        entries = baseline.facets.reduce((n, f) => n + f.manifest.files.length, 0);
+      }
+    }
+    return { entriesPerLookup: entries, wall: summary(wall), clientCpu: summary(cpu), targetP99Ms: 10 };
+  }
+  const cold = await lookups(store);
+  const cached = await lookups({ ...store, manifestCache: new ManifestCache() });
+
+  // Storing realistic seal sets.
+  const key = generateKeyPair('ed25519');
+  const signer = createSigner(key.privateKey);
+  await addTrustedKey(db, tenant, { publicKey: exportPublicKeyPem(key.publicKey) }, by);
+  const stores: number[] = [];
+  const storeCpu: number[] = [];
+  let sealSetBytes = 0;
+  for (let i = 0; i < STORES + 2; i++) {
+    const imageDigest = sha(`realistic${i}`);
+    const seals = [];
+    for (const m of realisticManifests(String(i)))
+      seals.push(
+        await sealManifest(
+          {
+            manifest: m,
+            imageRef: `registry.bench/realistic/app:${i}`,
+            imageDigest,
+            configDigest: sha(`rc${i}`),
+            quota: null,
+            sealedBy: 'bench',
+          },
+          signer,
+        ),
+      );
+    const set: SealSet = {
+      imageRef: `registry.bench/realistic/app:${i}`,
+      imageDigest,
+      configDigest: sha(`rc${i}`),
+      seals,
+    };
+    sealSetBytes = JSON.stringify(set).length;
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    await storeSealSet(store, tenant, set, by);
+    const ms = performance.now() - t;
+    const used = process.cpuUsage(cpu);
+    if (i >= 2) {
+      stores.push(ms);
+      storeCpu.push((used.user + used.system) / 1000);
+    }
+  }
+  await approveBaseline(
+    store,
+    tenant,
+    { repository: 'registry.bench/realistic/app', imageDigest: sha('realistic2') },
+    by,
+  );
+  const realisticLookups: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const t = performance.now();
+    await latestApprovedManifests(store, tenant, 'registry.bench/realistic/app');
+    realisticLookups.push(performance.now() - t);
+  }
+
+  console.log(
+    JSON.stringify(
+      {
+        command: `node bench/store/store-bench.ts --backend ${backend} --images ${IMAGES} --lookups ${LOOKUPS} --stores ${STORES}`,
+        backend,
+        node: process.version,
+        cpus: cpus().length,
+        loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+        population: {
+          ...counts,
+          repositories: pop.repositories.length,
+          distinctManifests: pop.distinctManifests,
+          seconds: Math.round(pop.ms / 1000),
+        },
+        baselineLookup: cold,
+        baselineLookupWithManifestCache: cached,
+        storeRealisticSealSet: {
+          entries: 10_000,
+          jsonBytes: sealSetBytes,
+          wall: summary(stores),
+          clientCpu: summary(storeCpu),
+          targetMs: 150,
+        },
+        realisticBaselineLookup: { entries: 10_000, ...summary(realisticLookups) },
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  if (backend === 'postgres')
+    await db.asOwner((sql) => sql.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+  await db.close();
+}

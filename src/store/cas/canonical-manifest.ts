@@ -1,0 +1,59 @@
+import type { FacetFileEntry, FacetManifest } from '../../model/manifest.ts';
+import { StoreError } from '../errors.ts';
+
+/**
+ * RFC 8785 bytes of a validated FacetManifest, without the generic canonicaliser. For a known shape,
+ * RFC 8785 is JSON.stringify with the keys in UTF-16 order (its strings and safe integers are written as
+ * ECMAScript writes them), so the objects are rebuilt in that order and stringified once: the same bytes
+ * as `canonicalJson` (a test checks it on random manifests) at a fifth of the cost, which matters on the
+ * seal-storing path (10,000 entries).
+ *
+ * Key order: contentHash < linkTarget < modTime < mode < path < size < type ("modTime" < "mode" because
+ * "T" < "e"); extractedAt < extractorVersion < facetId < fileCount < files < merkleRoot < totalBytes < type.
+ */
+export function canonicalManifestJson(manifest: FacetManifest): string {
+  const files = manifest.files.map(orderedEntry);
+  return JSON.stringify({
+    extractedAt: manifest.extractedAt,
+    extractorVersion: wellFormed(manifest.extractorVersion),
+    facetId: manifest.facetId,
+    fileCount: safe(manifest.fileCount),
+    files,
+    merkleRoot: manifest.merkleRoot,
+    totalBytes: safe(manifest.totalBytes),
+    type: manifest.type,
+  });
+}
+
+function orderedEntry(e: FacetFileEntry): Record<string, unknown> {
+  return e.linkTarget === undefined
+    ? {
+        contentHash: e.contentHash,
+        modTime: e.modTime,
+        mode: e.mode,
+        path: wellFormed(e.path),
+        size: safe(e.size),
+        type: e.type,
+      }
+    : {
+        contentHash: e.contentHash,
+        linkTarget: wellFormed(e.linkTarget),
+        modTime: e.modTime,
+        mode: e.mode,
+        path: wellFormed(e.path),
+        size: safe(e.size),
+        type: e.type,
+      };
+}
+
+/** Lone surrogates have no RFC 8785 form; schema-valid text can still hold one. */
+function wellFormed(text: string): string {
+  if (!text.isWellFormed())
+    throw new StoreError('SEAL_SET_INVALID', `"${text.toWellFormed()}" holds an unpaired UTF-16 surrogate`);
+  return text;
+}
+
+function safe(n: number): number {
+  if (!Number.isSafeInteger(n)) throw new StoreError('SEAL_SET_INVALID', `${n} is not an exact JSON integer`);
+  return n;
+}

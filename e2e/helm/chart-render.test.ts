@@ -224,9 +224,15 @@ describe('the default rendering', () => {
     });
     expect(at(container, 'args')).toEqual([
       'serve',
-      '--port=8443',
+      '--listen=8443',
       '--tls-cert=/etc/zastava/tls/tls.crt',
       '--tls-key=/etc/zastava/tls/tls.key',
+      '--kubeconfig=in-cluster',
+      '--webhook-timeout=10',
+      '--on-error=deny',
+      '--no-baseline=allow',
+      '--no-migrate',
+      '--body-limit=32mb',
     ]);
   });
 
@@ -237,11 +243,6 @@ describe('the default rendering', () => {
       valueFrom: { secretKeyRef: { name: 'zastava-database', key: 'url' } },
     };
     expect(at(pod, 'containers.0.env')).toContainEqual(databaseUrl);
-    expect(at(pod, 'containers.0.env')).toContainEqual({ name: 'ZASTAVA_MIGRATE_AT_START', value: 'false' });
-    expect(at(pod, 'containers.0.env')).toContainEqual({
-      name: 'ZASTAVA_WEBHOOK_TIMEOUT_SECONDS',
-      value: '10',
-    });
     expect(atList(pod, 'initContainers')).toHaveLength(1);
     expect(at(pod, 'initContainers.0')).toMatchObject({ name: 'migrate', args: ['db', 'migrate'] });
     expect(at(pod, 'initContainers.0.env')).toContainEqual(databaseUrl);
@@ -371,6 +372,13 @@ describe('each ci/*.yaml', () => {
     expect(at(findObject(objects, 'ServiceMonitor'), 'spec.endpoints.0.tlsConfig')).toEqual({
       insecureSkipVerify: true,
     });
+    expect(at(pod, 'containers.0.args')).toEqual(
+      expect.arrayContaining([
+        '--auth-public-key=/etc/zastava/api-keys/ci-2026.pem',
+        '--auth-public-key=/etc/zastava/api-keys/ci-2027.jwk.json',
+      ]),
+    );
+    expect(at(pod, 'volumes')).toContainEqual({ name: 'api-keys', configMap: { name: 'zastava-api-keys' } });
   });
 
   it('monitoring: a ServiceMonitor verifying with the webhook CA, a NetworkPolicy, the default policy', async () => {
@@ -394,13 +402,18 @@ describe('each ci/*.yaml', () => {
     expect(at(policy, 'spec.ingress.0.ports')).toEqual([{ port: 'https', protocol: 'TCP' }]);
     expect(atList(policy, 'spec.ingress.0.from')).toHaveLength(2);
     const defaults = findObject(objects, 'ClusterFacetPolicy', 'zastava-default');
-    expect(defaults.spec).toMatchObject({
-      imageRepositories: ['**'],
-      noBaseline: 'deny',
-      onError: 'deny',
-      tenant: 'default',
-    });
+    expect(at(defaults, 'spec.imageRepositories')).toEqual(['**']);
     expect(at(defaults, 'spec.quotas.binary')).toEqual({ maxChurnPercent: 1, onExceed: 'RequireVex' });
+    expect(at(findObject(objects, 'Deployment'), 'spec.template.spec.containers.0.args')).toEqual(
+      expect.arrayContaining([
+        '--no-baseline=deny',
+        '--platform=linux/arm64',
+        '--auth-issuer=https://token.actions.githubusercontent.com',
+        '--auth-audience=zastava',
+        '--auth-jwks-url=https://token.actions.githubusercontent.com/.well-known/jwks',
+        '--allowed-tenant=payments',
+      ]),
+    );
     expect(envOf(objects)).toContainEqual({
       name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
       value: 'http://otel-collector.observability.svc:4318',
@@ -431,9 +444,7 @@ describe('each ci/*.yaml', () => {
     ).toHaveLength(1);
     expect(at(pod, 'priorityClassName')).toBe('system-cluster-critical');
     expect(at(pod, 'initContainers')).toBeUndefined();
-    expect(atList(pod, 'containers.0.env').map((e) => at(e, 'name'))).not.toContain(
-      'ZASTAVA_MIGRATE_AT_START',
-    );
+    expect(at(pod, 'containers.0.args')).not.toContain('--no-migrate');
     const hook = at(findObject(objects, 'ValidatingWebhookConfiguration'), 'webhooks.0');
     expect(at(hook, 'matchConditions')).toBeUndefined();
     expect(at(hook, 'failurePolicy')).toBe('Ignore');

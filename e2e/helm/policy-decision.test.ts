@@ -1,0 +1,190 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type Cluster } from '../cluster/cluster.ts';
+import { ensureTools, type ToolPaths } from '../tools/paths.ts';
+import { CHART_DIR, ROOT, run, runOk } from './chart.ts';
+
+// The chart's webhook configuration and CRDs in a real API server, calling a real `stella serve` on
+// this machine (webhook.url: no kubelet runs pods here). The webhook reads FacetPolicies with the
+// token of the chart's own ServiceAccount, so the chart's RBAC is what it has. An image pinned by
+// digest whose repository has no approved baseline is allowed with a warning by default; a FacetPolicy
+// saying `noBaseline: deny` must turn that into a denial within seconds, and deleting it must undo it.
+const NODE24 = join(ROOT, 'node_modules', '.bin', 'node');
+const NS = 'zastava-system';
+const IMAGE = `registry.example/shop/web@sha256:${'ab'.repeat(32)}`;
+const SECONDS = 20;
+
+let tools: ToolPaths;
+let cluster: Cluster | undefined;
+let dir = '';
+let server: ChildProcess | undefined;
+let serverLog = '';
+let port = 0;
+
+const kubectl = (args: string[], input?: string) =>
+  run(
+    tools.bin.kubectl,
+    ['--kubeconfig', cluster!.kubeconfig, ...args],
+    input === undefined ? {} : { input },
+  );
+const kubectlOk = async (args: string[], input?: string) => {
+  const result = await kubectl(args, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+};
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port: free } = probe.address() as AddressInfo;
+  probe.close();
+  return free;
+}
+
+function httpsStatus(path: string, ca: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, ca, timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/** A kubeconfig holding a token of the chart's ServiceAccount: the webhook gets the chart's RBAC only. */
+async function serviceAccountKubeconfig(): Promise<string> {
+  const token = (await kubectlOk(['-n', NS, 'create', 'token', 'zastava', '--duration=1h'])).trim();
+  const file = join(dir, 'webhook.kubeconfig');
+  const ca = Buffer.from(await readFile(cluster!.caCert)).toString('base64');
+  await writeFile(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'e2e', cluster: { server: cluster!.server, 'certificate-authority-data': ca } }],
+      users: [{ name: 'zastava', user: { token } }],
+      contexts: [{ name: 'zastava', context: { cluster: 'e2e', user: 'zastava' } }],
+      'current-context': 'zastava',
+    }),
+  );
+  return file;
+}
+
+/** A server-side dry run of a pod in the enforced namespace: the webhook is called, nothing is written. */
+async function admit(name: string): Promise<{ allowed: boolean; output: string }> {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { containers: [{ name: 'web', image: IMAGE }] },
+  };
+  const result = await kubectl(['-n', 'shop', 'apply', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
+  return { allowed: result.code === 0, output: result.stdout + result.stderr };
+}
+
+async function until(allowed: boolean): Promise<{ seconds: number; output: string }> {
+  const start = performance.now();
+  for (let i = 0; ; i += 1) {
+    const outcome = await admit(`web-${i}`);
+    const seconds = (performance.now() - start) / 1000;
+    if (outcome.allowed === allowed || seconds > SECONDS) return { seconds, output: outcome.output };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+beforeAll(async () => {
+  tools = await ensureTools(['helm', 'kubectl'], { build: true });
+  cluster = await startCluster({ build: true });
+  dir = await mkdtemp(join(tmpdir(), 'zastava-policy-'));
+  await runOk('bash', [join(ROOT, 'certs', 'make-certs.sh'), '--out', join(dir, 'certs'), '--namespace', NS]);
+  port = await freePort();
+  await runOk(tools.bin.helm, [
+    'install', 'zastava', CHART_DIR, '--namespace', NS, '--create-namespace', '--kubeconfig', cluster.kubeconfig,
+    '--set', 'tls.mode=secret', '--set', 'tls.secretName=zastava-tls',
+    '--set', `tls.caBundle=${(await readFile(join(dir, 'certs', 'ca-bundle.b64'), 'utf8')).trim()}`,
+    '--set', `webhook.url=https://127.0.0.1:${port}/validate`,
+    '--set', 'migrations.mode=none',
+  ]); // prettier-ignore
+  await kubectlOk(['create', 'namespace', 'shop']);
+  await kubectlOk(['label', 'namespace', 'shop', 'zastava.stellaops.io/enforce=true']);
+
+  // The chart's own container arguments, with this machine's paths and the embedded store.
+  server = spawn(
+    NODE24,
+    [
+      join(ROOT, 'bin', 'stella.js'), 'serve', `--listen=127.0.0.1:${port}`,
+      `--tls-cert=${join(dir, 'certs', 'tls.crt')}`, `--tls-key=${join(dir, 'certs', 'tls.key')}`,
+      `--kubeconfig=${await serviceAccountKubeconfig()}`, '--webhook-timeout=10', '--on-error=deny', '--no-baseline=allow',
+    ], // prettier-ignore
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        ZASTAVA_DATA_DIR: join(dir, 'data'),
+        ZASTAVA_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  server.stdout?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
+  server.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
+  const ca = await readFile(join(dir, 'certs', 'ca.crt'), 'utf8');
+  for (let i = 0; i < 240 && (await httpsStatus('/readyz', ca)) !== 200; i += 1) {
+    if (server.exitCode !== null) throw new Error(`stella serve exited ${server.exitCode}:\n${serverLog}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  if ((await httpsStatus('/readyz', ca)) !== 200)
+    throw new Error(`stella serve never became ready:\n${serverLog}`);
+}, 3_600_000);
+
+afterAll(async () => {
+  if (server !== undefined && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+  }
+  await cluster?.stop();
+  if (dir !== '') await rm(dir, { recursive: true, force: true });
+});
+
+describe('a FacetPolicy created through the API server changes the webhook decision', () => {
+  it('allows, with a warning, an image whose repository has no approved baseline (the default)', async () => {
+    const outcome = await admit('web-default');
+    expect(outcome.allowed, `${outcome.output}\n${serverLog}`).toBe(true);
+    expect(outcome.output).toMatch(/Warning: .*no approved baseline/);
+  });
+
+  it(`denies it within ${SECONDS} s of a FacetPolicy saying noBaseline: deny, and allows it again once deleted`, async () => {
+    const policy = {
+      apiVersion: 'zastava.stellaops.io/v1alpha1',
+      kind: 'FacetPolicy',
+      metadata: { name: 'strict-web', namespace: 'shop' },
+      spec: { imageRepositories: ['registry.example/shop/web'], noBaseline: 'deny' },
+    };
+    await kubectlOk(['apply', '-f', '-'], JSON.stringify(policy));
+    const denied = await until(false);
+    expect(denied.seconds, `${denied.output}\n${serverLog}`).toBeLessThan(SECONDS);
+    expect(denied.output).toMatch(/validate\.zastava\.stellaops\.io.*denied|denied the request/);
+    expect(denied.output).toMatch(/noBaseline/);
+    process.stderr.write(`FacetPolicy applied: decision changed after ${denied.seconds.toFixed(1)} s\n`);
+
+    await kubectlOk(['-n', 'shop', 'delete', 'facetpolicy', 'strict-web']);
+    const restored = await until(true);
+    expect(restored.seconds, `${restored.output}\n${serverLog}`).toBeLessThan(SECONDS);
+    process.stderr.write(`FacetPolicy deleted: decision restored after ${restored.seconds.toFixed(1)} s\n`);
+  });
+
+  it('stops on SIGTERM', async () => {
+    server!.kill('SIGTERM');
+    const [code] = (await once(server!, 'exit')) as [number | null];
+    expect(code, serverLog).toBe(0);
+  });
+});

@@ -1,0 +1,421 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { captureContext } from '../../src/cli/test-context.ts';
+import { renderCrdFiles } from '../../src/k8s/crd-yaml.ts';
+import { writeOciLayout, type FixtureImage } from '../../test/fixtures/index.ts';
+import { makeTestPki, readPem, type TestPki } from '../../test/integration/registry/tls.ts';
+import {
+  freePort,
+  startRegistry,
+  type RegistryProcess,
+} from '../../test/integration/registry/registry-process.ts';
+import { pushLayout } from '../../test/integration/registry/skopeo.ts';
+import { startCluster, type Cluster } from '../cluster/cluster.ts';
+import { toolPaths } from '../tools/paths.ts';
+
+// Issue 6 acceptance through a real kube-apiserver: `stella serve` as a child process over HTTPS on
+// loopback, registered with a ValidatingWebhookConfiguration (url clientConfig, caBundle, the enforce
+// label, NoneOnDryRun, Fail). Missing binaries or PostgreSQL FAIL the suite with the reason.
+
+const run = promisify(execFile);
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PG_ADMIN = process.env.ZASTAVA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ENFORCE = 'zastava.stellaops.io/enforce';
+
+const v1: FixtureImage = {
+  layers: [
+    {
+      entries: [
+        { type: 'file', path: '/usr/bin/app', content: 'build 1', mode: 0o755 },
+        { type: 'file', path: '/etc/app.conf', content: 'a=1\n' },
+      ],
+    },
+  ],
+};
+const v2: FixtureImage = {
+  layers: [...v1.layers, { entries: [{ type: 'file', path: '/etc/app.conf', content: 'a=2\n' }] }],
+};
+
+let dir: string;
+let cluster: Cluster;
+let registry: RegistryProcess;
+let pki: TestPki;
+let kubectlBin: string;
+let dbName: string;
+let dbUrl: string;
+let serve: ChildProcess | undefined;
+let serveUrl: string;
+let serveLog = '';
+const env: Record<string, string> = {};
+
+async function stella(...args: string[]) {
+  const ctx = captureContext(env);
+  const code = await runCli(args, ctx);
+  return { code, out: ctx.out(), err: ctx.err() };
+}
+
+async function kubectl(args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(kubectlBin, ['--kubeconfig', cluster.kubeconfig, ...args], { stdio: 'pipe' });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function get(path: string, ca: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${serveUrl}${path}`, { ca, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function postRaw(body: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${serveUrl}/validate`,
+      { method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function validateCount(ca: string): Promise<number> {
+  const { text } = await get('/metrics', ca);
+  let total = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith('zastava_http_requests_total{') && line.includes('POST') && line.includes('validate'))
+      total += Number(line.split(' ').at(-1));
+  return total;
+}
+
+const pod = (ns: string, name: string, image: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  containers: [{name: app, image: "${image}"}]
+`;
+
+let ca: string;
+const digests: Record<string, string> = {};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'zastava-e2e-webhook-'));
+  kubectlBin = (await toolPaths()).bin.kubectl;
+  cluster = await startCluster();
+  registry = await startRegistry({ dir: join(dir, 'registry') });
+  pki = await makeTestPki(await mkdir(join(dir, 'pki'), { recursive: true }).then(() => join(dir, 'pki')));
+  ca = await readPem(pki.caFile);
+
+  dbName = `zastava_e2e_${randomBytes(4).toString('hex')}`;
+  await admin(PG_ADMIN, (c) => c.query(`CREATE DATABASE ${dbName}`));
+  dbUrl = new URL(PG_ADMIN).toString().replace(/\/[^/]*$/, `/${dbName}`);
+  Object.assign(env, {
+    DATABASE_URL: dbUrl,
+    ZASTAVA_DATA_DIR: join(dir, 'data'),
+    STELLA_SEALED_BY: 'ci',
+    USER: 'e2e',
+  });
+
+  const layout = join(dir, 'layout');
+  await writeOciLayout(layout, v1, { tag: 'v1' });
+  await writeOciLayout(layout, v2, { tag: 'v2' });
+  for (const repo of ['shop/web', 'shop/blocked', 'shop/vex'])
+    for (const tag of ['v1', 'v2']) await pushLayout(layout, tag, `${registry.host}/${repo}:${tag}`);
+  await pushLayout(layout, 'v2', `${registry.host}/shop/nobase:v2`);
+
+  // seals and approvals made with stella
+  expect((await stella('db', 'migrate')).code).toBeLessThan(2);
+  expect((await stella('keys', 'generate', '--output-prefix', join(dir, 'k'))).code).toBe(0);
+  const added = await stella('db', 'keys', 'add', join(dir, 'k.pub'));
+  expect(added.code, added.err).toBe(0);
+  for (const tag of ['v1', 'v2']) {
+    const s = await stella(
+      'seal',
+      `${registry.host}/shop/web:${tag}`,
+      '--key',
+      join(dir, 'k.key'),
+      '--store',
+      '--format',
+      'json',
+    );
+    expect(s.code, s.err).toBe(0);
+    digests[tag] = (JSON.parse(s.out) as { imageDigest: string }).imageDigest;
+  }
+  for (const repo of ['shop/web', 'shop/blocked', 'shop/vex']) {
+    const a = await stella(
+      'baseline',
+      'approve',
+      `${registry.host}/${repo}:v1`,
+      '--digest',
+      digests.v1!,
+      '--reason',
+      'e2e',
+    );
+    expect(a.code, a.err).toBe(0);
+  }
+
+  // policies: Block and RequireVex on the config facet for two repositories
+  for (const [file, text] of renderCrdFiles()) await writeFile(join(dir, file.replace(/\//g, '_')), text);
+  for (const [file] of renderCrdFiles()) {
+    const r = await kubectl(['apply', '-f', join(dir, file.replace(/\//g, '_'))]);
+    expect(r.code, r.err).toBe(0);
+  }
+  await kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  const policies = `apiVersion: zastava.stellaops.io/v1alpha1
+kind: ClusterFacetPolicy
+metadata: {name: blocked}
+spec:
+  imageRepositories: ["${registry.host}/shop/blocked"]
+  quotas: {config: {maxChangedFiles: 0, maxChurnPercent: 0, onExceed: Block}}
+---
+apiVersion: zastava.stellaops.io/v1alpha1
+kind: ClusterFacetPolicy
+metadata: {name: vex}
+spec:
+  imageRepositories: ["${registry.host}/shop/vex"]
+  quotas: {config: {maxChangedFiles: 0, maxChurnPercent: 0, onExceed: RequireVex}}
+`;
+  const p = await kubectl(['apply', '-f', '-'], policies);
+  expect(p.code, p.err).toBe(0);
+
+  // stella serve, as a child process
+  const port = await freePort();
+  serveUrl = `https://127.0.0.1:${port}`;
+  serve = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'stella.js'),
+      'serve',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--tls-cert',
+      pki.serverCert,
+      '--tls-key',
+      pki.serverKey,
+      '--kubeconfig',
+      cluster.kubeconfig,
+      '--database-url',
+      dbUrl,
+      '--webhook-timeout',
+      '10',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ZASTAVA_DATA_DIR: join(dir, 'serve-data') } },
+  );
+  serve.stdout?.on('data', (c: Buffer) => (serveLog += c.toString()));
+  serve.stderr?.on('data', (c: Buffer) => (serveLog += c.toString()));
+  let ready = false;
+  for (let i = 0; i < 120 && !ready; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    ready = (await get('/readyz', ca).catch(() => ({ status: 0 }))).status === 200;
+  }
+  expect(ready, `stella serve not ready:\n${serveLog.slice(-3000)}`).toBe(true);
+
+  const hook = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: zastava-e2e}
+webhooks:
+  - name: validate.zastava.stellaops.io
+    admissionReviewVersions: [v1]
+    clientConfig:
+      url: ${serveUrl}/validate
+      caBundle: ${Buffer.from(ca).toString('base64')}
+    rules:
+      - apiGroups: [""]
+        apiVersions: [v1]
+        operations: [CREATE, UPDATE]
+        resources: [pods, pods/ephemeralcontainers]
+      - apiGroups: [apps]
+        apiVersions: [v1]
+        operations: [CREATE, UPDATE]
+        resources: [deployments, replicasets, statefulsets, daemonsets]
+    namespaceSelector:
+      matchExpressions: [{key: ${ENFORCE}, operator: In, values: ["true"]}]
+    sideEffects: NoneOnDryRun
+    failurePolicy: Fail
+    timeoutSeconds: 10
+`;
+  const h = await kubectl(['apply', '-f', '-'], hook);
+  expect(h.code, h.err).toBe(0);
+  for (const [ns, label] of [
+    ['shop', true],
+    ['free', false],
+  ] as const) {
+    await kubectl(['create', 'namespace', ns]);
+    if (label) await kubectl(['label', 'namespace', ns, `${ENFORCE}=true`]);
+  }
+  await kubectl(['create', 'serviceaccount', 'default', '-n', 'shop']);
+  await kubectl(['create', 'serviceaccount', 'default', '-n', 'free']);
+}, 900_000);
+
+afterAll(async () => {
+  if (serve !== undefined && serve.exitCode === null) {
+    serve.kill('SIGTERM');
+    await new Promise((r) => serve?.once('exit', r));
+  }
+  await registry?.stop();
+  await cluster?.stop();
+  await admin(PG_ADMIN, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the admission webhook through kube-apiserver', () => {
+  it('1: a Pod running the approved baseline is allowed', async () => {
+    const r = await kubectl(['apply', '-f', '-'], pod('shop', 'p1', `${registry.host}/shop/web:v1`));
+    expect(r.code, `${r.err}\n${serveLog.slice(-2000)}`).toBe(0);
+  });
+
+  it('2: drift within the quotas is allowed and kubectl prints the warnings', async () => {
+    const r = await kubectl(['apply', '-f', '-'], pod('shop', 'p2', `${registry.host}/shop/web:v2`));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('Warning:');
+  });
+
+  it('3: over a Block quota is denied, naming facet, field, limit and actual', async () => {
+    const r = await kubectl(['apply', '-f', '-'], pod('shop', 'p3', `${registry.host}/shop/blocked:v2`));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('denied the request');
+    expect(r.err).toMatch(/facet config: .*MaxChangedFiles 1 > limit 0/);
+  });
+
+  it('4: over a RequireVex quota is denied with the stella vex gen command', async () => {
+    const r = await kubectl(['apply', '-f', '-'], pod('shop', 'p4', `${registry.host}/shop/vex:v2`));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('stella vex gen');
+  });
+
+  it('5: a repository with no approved baseline is allowed with a warning', async () => {
+    const r = await kubectl(['apply', '-f', '-'], pod('shop', 'p5', `${registry.host}/shop/nobase:v2`));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('Warning:');
+  });
+
+  it('6: --dry-run=server is evaluated and writes nothing', async () => {
+    const count = () =>
+      admin(dbUrl, async (c) =>
+        Number((await c.query('SELECT count(*) AS n FROM facet_drift_history')).rows[0].n),
+      );
+    const before = await count();
+    const denied = await kubectl(
+      ['apply', '--dry-run=server', '-f', '-'],
+      pod('shop', 'd1', `${registry.host}/shop/blocked:v2`),
+    );
+    expect(denied.code).not.toBe(0);
+    expect(denied.err).toContain('denied the request');
+    const allowed = await kubectl(
+      ['apply', '--dry-run=server', '-f', '-'],
+      pod('shop', 'd2', `${registry.host}/shop/web:v2`),
+    );
+    expect(allowed.code, allowed.err).toBe(0);
+    expect(await count()).toBe(before);
+    expect(before).toBeGreaterThan(0);
+  });
+
+  it('7: a Deployment with a blocked image is denied at apply', async () => {
+    const r = await kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: blocked, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: blocked}}
+  template:
+    metadata: {labels: {app: blocked}}
+    spec:
+      containers: [{name: app, image: "${registry.host}/shop/blocked:v2"}]
+`,
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('denied the request');
+  });
+
+  it('9: a namespace without the label is not sent to the webhook', async () => {
+    const before = await validateCount(ca);
+    const r = await kubectl(['apply', '-f', '-'], pod('free', 'f1', `${registry.host}/shop/blocked:v2`));
+    expect(r.code, r.err).toBe(0);
+    expect(await validateCount(ca)).toBe(before);
+    await kubectl(
+      ['apply', '--dry-run=server', '-f', '-'],
+      pod('shop', 'd3', `${registry.host}/shop/web:v1`),
+    );
+    expect(await validateCount(ca)).toBe(before + 1);
+  });
+
+  it('10: malformed and fuzzed bodies over HTTPS get 400 and the server keeps serving', async () => {
+    for (const body of [
+      '',
+      '{',
+      '[]',
+      'null',
+      '{"kind":"AdmissionReview"}',
+      '\u0000\u0001',
+      '{"request":{"uid":1}}',
+    ])
+      expect(await postRaw(body, ca)).toBe(400);
+    const r = await kubectl(
+      ['apply', '--dry-run=server', '-f', '-'],
+      pod('shop', 'd4', `${registry.host}/shop/web:v1`),
+    );
+    expect(r.code, r.err).toBe(0);
+  });
+
+  it('8: PostgreSQL unavailable: the onError decision, said in the message; then correct again', async () => {
+    await admin(PG_ADMIN, async (c) => {
+      await c.query(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS false`);
+      await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [dbName]);
+    });
+    try {
+      const r = await kubectl(
+        ['apply', '--dry-run=server', '-f', '-'],
+        pod('shop', 'e1', `${registry.host}/shop/web:v2`),
+      );
+      expect(r.code).not.toBe(0);
+      expect(r.err).toContain('onError');
+    } finally {
+      await admin(PG_ADMIN, (c) => c.query(`ALTER DATABASE ${dbName} ALLOW_CONNECTIONS true`));
+    }
+    let ok = false;
+    for (let i = 0; i < 20 && !ok; i++) {
+      const r = await kubectl(
+        ['apply', '--dry-run=server', '-f', '-'],
+        pod('shop', 'e2', `${registry.host}/shop/web:v2`),
+      );
+      ok = r.code === 0 && r.err.includes('Warning:');
+      if (!ok) await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(ok, serveLog.slice(-2000)).toBe(true);
+  });
+});

@@ -26,7 +26,11 @@ ok() {
   passed=$((passed + 1))
   printf 'ok %d - %s\n' "$passed" "$*" >&2
 }
-stella() { "$KUBECTL" -n zastava exec deploy/zastava -c webhook -- node /app/bin/stella.js "$@"; }
+# One webhook pod for every stella command: keys and documents written to its /tmp stay there.
+stella_pod="$("$KUBECTL" -n zastava get pod -l app.kubernetes.io/component=webhook \
+  --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}')"
+[[ -n "$stella_pod" ]] || fail "no running webhook pod to run stella in"
+stella() { "$KUBECTL" -n zastava exec "$stella_pod" -c webhook -- node /app/bin/stella.js "$@"; }
 
 # --- images ----------------------------------------------------------------------------------------
 tree="$WORK/trees"

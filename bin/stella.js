@@ -2,7 +2,9 @@
 // Node 24 runs the TypeScript sources directly (type stripping); there is no build step.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  console.error(`stella needs Node.js >= 24 (this is ${process.version}); run it with "npx stella" in the project.`);
+  console.error(
+    `stella needs Node.js >= 24 (this is ${process.version}); run it with "npx stella" in the project.`,
+  );
   process.exit(1);
 }
 const { runCli } = await import('../src/cli/main.ts');

@@ -40,7 +40,7 @@ function describePath(raw: unknown, path: readonly PropertyKey[]): string {
     node =
       node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
     if (typeof key === 'number' && node !== null && typeof node === 'object' && 'facetId' in node) {
-      label += `(${String((node).facetId)})`;
+      label += `(${String(node.facetId)})`;
     }
   }
   return label || '(document)';

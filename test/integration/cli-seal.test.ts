@@ -22,7 +22,11 @@ const image: FixtureImage = {
     },
     {
       entries: [
-        { type: 'file', path: 'app/node_modules/left-pad/package.json', content: '{"name":"left-pad","version":"1.3.0"}' },
+        {
+          type: 'file',
+          path: 'app/node_modules/left-pad/package.json',
+          content: '{"name":"left-pad","version":"1.3.0"}',
+        },
         { type: 'file', path: 'etc/app.conf', content: 'x=1\n' },
       ],
       compression: 'zstd',
@@ -61,10 +65,24 @@ describe('stella keys, seal, verify, prove, verify-proof', () => {
 
   it('seals every facet, empty ones included, and verifies the file', async () => {
     const out = join(dir, 'seals.json');
-    const r = await stella('seal', `oci:${join(dir, 'layout')}:v1`, '--key', join(dir, 'k.key'), '--output', out);
+    const r = await stella(
+      'seal',
+      `oci:${join(dir, 'layout')}:v1`,
+      '--key',
+      join(dir, 'k.key'),
+      '--output',
+      out,
+    );
     expect(r.code, r.err).toBe(0);
     const set = SealSet.parse(JSON.parse(await readFile(out, 'utf8')));
-    expect(set.seals.map((s) => s.manifest.facetId)).toEqual(['os', 'lang/node', 'lang/python', 'lang/go', 'binary', 'config']);
+    expect(set.seals.map((s) => s.manifest.facetId)).toEqual([
+      'os',
+      'lang/node',
+      'lang/python',
+      'lang/go',
+      'binary',
+      'config',
+    ]);
     const binary = set.seals.find((s) => s.manifest.facetId === 'binary')!;
     expect(binary.manifest.files.map((f) => [f.path, f.mode, f.type])).toEqual([
       ['/usr/bin/env', '0755', 'file'],
@@ -72,16 +90,39 @@ describe('stella keys, seal, verify, prove, verify-proof', () => {
       ['/usr/bin/su', '4755', 'file'],
     ]);
     const python = set.seals.find((s) => s.manifest.facetId === 'lang/python')!;
-    expect(python.manifest.merkleRoot).toBe('sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(python.manifest.merkleRoot).toBe(
+      'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
     expect(set.report?.unmatchedFiles).toBe(1);
 
-    const v = await stella('verify', out, '--key', join(dir, 'k.pub'), '--image', `oci:${join(dir, 'layout')}:v1`);
+    const v = await stella(
+      'verify',
+      out,
+      '--key',
+      join(dir, 'k.pub'),
+      '--image',
+      `oci:${join(dir, 'layout')}:v1`,
+    );
     expect(v.code, v.out + v.err).toBe(0);
   });
 
   it('gives the same roots for the OCI layout and the oci-archive of one image', async () => {
-    const a = await stella('seal', `oci:${join(dir, 'layout')}:v1`, '--key', join(dir, 'k.key'), '--format', 'json');
-    const b = await stella('seal', `oci-archive:${join(dir, 'image.tar')}:v1`, '--key', join(dir, 'k.key'), '--format', 'json');
+    const a = await stella(
+      'seal',
+      `oci:${join(dir, 'layout')}:v1`,
+      '--key',
+      join(dir, 'k.key'),
+      '--format',
+      'json',
+    );
+    const b = await stella(
+      'seal',
+      `oci-archive:${join(dir, 'image.tar')}:v1`,
+      '--key',
+      join(dir, 'k.key'),
+      '--format',
+      'json',
+    );
     const roots = (text: string) => SealSet.parse(JSON.parse(text)).seals.map((s) => s.manifest.merkleRoot);
     expect(roots(a.out)).toEqual(roots(b.out));
   });
@@ -124,7 +165,14 @@ describe('stella keys, seal, verify, prove, verify-proof', () => {
     expect(a.err).toContain('FACET_UNKNOWN');
     const b = await stella('seal', 'ftp:whatever', '--output', out);
     expect(b.code).toBe(1);
-    const c = await stella('seal', `oci:${join(dir, 'layout')}:v1`, '--key', join(dir, 'k.pub'), '--output', out);
+    const c = await stella(
+      'seal',
+      `oci:${join(dir, 'layout')}:v1`,
+      '--key',
+      join(dir, 'k.pub'),
+      '--output',
+      out,
+    );
     expect(c.code).toBe(1);
     expect(await readdir(dir)).toEqual(before);
   });

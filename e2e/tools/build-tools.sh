@@ -201,4 +201,5 @@ main() {
   fi
 }
 
-main "$@"
+# `exit` on the same line: bash reads a script as it runs, so an edit mid-run cannot run on into garbage.
+main "$@"; exit $?

@@ -8,19 +8,21 @@ import { parseFlags, requirePositionals } from './args.ts';
 import { print, type CliContext, type Command } from './context.ts';
 import { EXIT, usageError } from './errors.ts';
 import { DRIFT_INPUT_FLAGS, driftFromArgs } from './drift.ts';
+import { SUBMIT_USAGE, vexSubmit } from './vex-submit.ts';
 import { readJsonFile } from './key-options.ts';
 import { IMAGE_FLAGS_USAGE } from './image-options.ts';
 import { writeFileAtomic } from './write-atomic.ts';
 
 const GEN_USAGE = `stella vex gen --from-drift BASE CUR [--author A] [--output FILE] [--facets FILE] [--no-verify] [--key PUB | --keyring FILE] ${IMAGE_FLAGS_USAGE}`;
 const SIGN_USAGE = 'stella vex sign DOC --key KEY [--output FILE]';
-const USAGE = `${GEN_USAGE}\n${SIGN_USAGE}`;
+const USAGE = `${GEN_USAGE}\n${SIGN_USAGE}\n${SUBMIT_USAGE}`;
 
 /** `stella vex gen` drafts the OpenVEX document for a drift; `stella vex sign` wraps one in DSSE. */
 export const vexCommand: Command = async (args, ctx) => {
   const [sub, ...rest] = args;
   if (sub === 'gen') return vexGen(rest, ctx);
   if (sub === 'sign') return vexSign(rest, ctx);
+  if (sub === 'submit') return vexSubmit(rest, ctx);
   if (sub === '--help' || sub === '-h') {
     print(ctx.stdout, USAGE);
     return EXIT.ok;

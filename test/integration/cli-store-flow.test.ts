@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,5 +101,57 @@ describe('seal --store, baseline approve, drift against the store (embedded PGli
     const config = report.facets.find((f) => f.facetId === 'config')!;
     expect(config.modified.map((m) => m.path)).toEqual(['/etc/app.conf']);
     expect(report.decision).toBe('Warn');
+  });
+
+  it('drafts, signs and submits the VEX a RequireVex verdict asks for; an untrusted signature is refused', async () => {
+    const facets = join(dir, 'facets.json');
+    const defaults = JSON.parse((await stella('facets', '--format', 'json')).out) as {
+      facets: { facetId: string; quota?: Record<string, unknown> }[];
+    };
+    for (const f of defaults.facets)
+      if (f.facetId === 'config') f.quota = { ...f.quota, onExceed: 'RequireVex' };
+    await writeFile(facets, JSON.stringify(defaults));
+    const s2 = await stella('seal', `oci:${layout}:v2`, '--key', join(dir, 'k.key'), '--format', 'json');
+    const v2Digest = (JSON.parse(s2.out) as { imageDigest: string }).imageDigest;
+    const doc = join(dir, 'vex.json');
+    const gen = await stella(
+      'vex',
+      'gen',
+      '--from-drift',
+      `baseline:oci:${layout}`,
+      `stored:${v2Digest}`,
+      '--facets',
+      facets,
+      '--output',
+      doc,
+    );
+    expect(gen.code, gen.err).toBe(0);
+    const text = (await readFile(doc, 'utf8')).replace(
+      /"impact_statement": "[^"]*"/g,
+      '"impact_statement": "config edit reviewed"',
+    );
+    await writeFile(doc, text);
+    expect(
+      (await stella('vex', 'sign', doc, '--key', join(dir, 'k.key'), '--output', join(dir, 'vex.dsse.json')))
+        .code,
+    ).toBe(0);
+    const ok = await stella('vex', 'submit', join(dir, 'vex.dsse.json'));
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toContain(`stored VEX`);
+    expect(ok.out).toContain(v2Digest);
+
+    await stella('keys', 'generate', '--output-prefix', join(dir, 'rogue'));
+    await stella(
+      'vex',
+      'sign',
+      doc,
+      '--key',
+      join(dir, 'rogue.key'),
+      '--output',
+      join(dir, 'rogue.dsse.json'),
+    );
+    const refused = await stella('vex', 'submit', join(dir, 'rogue.dsse.json'));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/error\[[A-Z_]+\]/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * What `stella seal` does to read an image, without the signing: open, resolve, read every layer
  * (both digests verified, tar parsed, facet contents hashed) with the default facets.
- *   node bench/seal/extract.ts IMAGE_REF [--inline] [--concurrency N]
+ *   node bench/seal/extract.ts IMAGE_REF [--inline | --workers] [--all] [--concurrency N]
  * Prints one JSON line: internal wall time, entries, and this process's peak RSS (worker threads included).
  */
 import { parseArgs } from 'node:util';
@@ -12,14 +12,23 @@ import { openImage } from '../../src/image/index.ts';
 const started = performance.now();
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { inline: { type: 'boolean' }, concurrency: { type: 'string' } },
+  options: {
+    inline: { type: 'boolean' },
+    workers: { type: 'boolean' },
+    all: { type: 'boolean' },
+    concurrency: { type: 'string' },
+  },
 });
 const ref = positionals[0];
-if (!ref) throw new Error('usage: node bench/seal/extract.ts IMAGE_REF [--inline] [--concurrency N]');
-const facets = defaultFacets();
+if (!ref)
+  throw new Error('usage: node bench/seal/extract.ts IMAGE_REF [--inline | --workers] [--concurrency N]');
+// --all: one facet holding every path, so every file's content is hashed (the memory benchmark).
+const facets = values.all
+  ? [{ facetId: 'all', type: 'Custom' as const, includeGlobs: ['/**'], excludeGlobs: [] }]
+  : defaultFacets();
 const options = {
   facets,
-  ...(values.inline === undefined ? {} : { inline: values.inline }),
+  ...(values.inline ? { inline: true } : values.workers ? { inline: false } : {}),
   ...(values.concurrency === undefined ? {} : { concurrency: Number(values.concurrency) }),
 };
 const opened = await openImage(ref);
@@ -34,7 +43,7 @@ if (opened.kind === 'rootfs') {
 const entries = result.entriesByFacet.reduce((n, list) => n + list.length, 0);
 console.log(
   JSON.stringify({
-    contender: values.inline ? 'extract --inline' : 'extract',
+    contender: values.inline ? 'extract --inline' : values.workers ? 'extract --workers' : 'extract',
     wallMs: Math.round(performance.now() - started),
     entriesRead: result.report.entriesRead,
     entries,

@@ -1,7 +1,10 @@
 /**
  * Issue 2's seal benchmark: the floor against our reader (and `stella seal` itself), each run as its own
  * process, interleaved, N times; prints medians, ratios to the floor and peak RSS.
- *   node bench/seal/run.ts IMAGE_REF [--runs 7] [--stella] [--inline]
+ *   node bench/seal/run.ts IMAGE_REF [--runs 7] [--stella] [--modes] [--all] [--compile-cache]
+ * --modes adds the reader forced inline and forced onto workers; --all hashes every file, not only the
+ * default facets' (the memory benchmark); --compile-cache runs every contender with NODE_COMPILE_CACHE
+ * (V8 code cache on disk, filled by the warm-up runs), as a CLI that enables it would start.
  * IMAGE_REF is an `oci:` layout (the floor reads layouts only): the realistic corpus, or the synthetic
  * image from bench/seal/make-synthetic.ts. Wall and CPU come from GNU time (all threads of the process).
  */
@@ -17,12 +20,16 @@ const { values, positionals } = parseArgs({
   options: {
     runs: { type: 'string', default: '7' },
     stella: { type: 'boolean' },
-    inline: { type: 'boolean' },
+    modes: { type: 'boolean' },
+    'compile-cache': { type: 'boolean' },
+    all: { type: 'boolean' },
   },
 });
 const ref = positionals[0];
 if (!ref?.startsWith('oci:'))
-  throw new Error('usage: node bench/seal/run.ts oci:LAYOUT[:TAG] [--runs N] [--stella] [--inline]');
+  throw new Error(
+    'usage: node bench/seal/run.ts oci:LAYOUT[:TAG] [--runs N] [--stella] [--modes] [--all] [--compile-cache]',
+  );
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -35,8 +42,11 @@ const contenders: Contender[] = [
   { name: 'floor', args: [here('./floor.ts'), ref] },
   { name: 'extract', args: [here('./extract.ts'), ref] },
 ];
-if (values.inline)
+if (values.modes) {
   contenders.push({ name: 'extract --inline', args: [here('./extract.ts'), ref, '--inline'] });
+  contenders.push({ name: 'extract --workers', args: [here('./extract.ts'), ref, '--workers'] });
+}
+if (values.all) for (const c of contenders) if (c.name.startsWith('extract')) c.args.push('--all');
 if (values.stella) {
   const key = join(work, 'bench');
   execFileSync(process.execPath, [join(root, 'bin/stella.js'), 'keys', 'generate', '--output-prefix', key], {
@@ -91,7 +101,7 @@ async function measure(c: Contender): Promise<Sample> {
 const runs = Number(values.runs);
 const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
 const loadBefore = loadavg()[0]!;
-await measure(contenders[0]!); // warm the page cache
+for (const c of contenders) await measure(c); // warm the page cache (and the compile cache)
 for (let i = 0; i < runs; i++) {
   // Rotate the order so no contender always runs first (or right after another's cache effects).
   for (let k = 0; k < contenders.length; k++) {

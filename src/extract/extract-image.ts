@@ -7,7 +7,13 @@ import { ExtractError } from './errors.ts';
 import { FsTree, type FileNode } from './fs-tree.ts';
 import type { LayerJob } from './layer-reader.ts';
 import type { CaptureOptions, LayerRecord } from './layer-records.ts';
-import { inlineRunner, workerPool, type LayerPool, type LayerRunner } from './layer-runner.ts';
+import {
+  defaultWorkerCount,
+  inlineRunner,
+  workerPool,
+  type LayerPool,
+  type LayerRunner,
+} from './layer-runner.ts';
 import { DEFAULT_LIMITS, type ExtractLimits } from './limits.ts';
 import { formatModTime } from './mod-time.ts';
 import { compareUtf8 } from './paths.ts';
@@ -35,10 +41,9 @@ export interface ExtractOptions {
   /** Layers read at once (default: the number of cores, at most the number of layers). */
   concurrency?: number;
   /**
-   * Read layers on the calling thread (decompression still runs on libuv's pool) instead of worker threads.
-   * Default: inline for images under 16 MiB stored, and on machines with two cores or fewer, where the
-   * pool and the main thread already keep both cores busy and workers only add their start-up and memory
-   * (docs/decisions.md, "Layer reading: threads").
+   * Read layers on the calling thread (decompression still runs on libuv's pool) instead of worker
+   * threads. Default: inline only for images under 16 MiB stored, where starting a worker costs more than
+   * it saves; otherwise one worker per two cores (docs/decisions.md, "Layer reading: threads").
    */
   inline?: boolean;
   /** Worker threads to reuse across extractions (a long-running server); left open. Implies workers. */
@@ -54,8 +59,8 @@ export interface ExtractionResult {
 
 /**
  * Reads every layer of `resolved` from `source` (verifying both digests of each), applies them in order
- * (SPEC §4) and returns the entries of each facet. Layers are read concurrently on worker threads and
- * applied on this thread in order as they complete.
+ * (SPEC §4) and returns the entries of each facet. Layers are read concurrently (on worker threads or on
+ * this thread, see `inline`) and applied on this thread, in order, as they complete.
  */
 export async function extractImage(
   source: ImageSource,
@@ -69,10 +74,10 @@ export async function extractImage(
     Math.min(options.concurrency ?? availableParallelism(), Math.max(1, layers.length)),
   );
   const totalBytes = layers.reduce((n, l) => n + l.size, 0);
-  const inline =
-    options.inline ??
-    (totalBytes < INLINE_BELOW_BYTES || (options.pool === undefined && availableParallelism() <= 2));
-  const runner: LayerRunner = inline ? inlineRunner() : (options.pool ?? workerPool(concurrency));
+  const inline = options.inline ?? (options.pool === undefined && totalBytes < INLINE_BELOW_BYTES);
+  const runner: LayerRunner = inline
+    ? inlineRunner()
+    : (options.pool ?? workerPool(Math.min(defaultWorkerCount(), concurrency)));
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   let bytes = 0;

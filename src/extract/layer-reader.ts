@@ -50,6 +50,7 @@ export async function readLayer(
   blob: AsyncIterable<Uint8Array>,
   emit: (records: LayerRecord[]) => void,
   signal?: AbortSignal,
+  storedDigestHex?: () => string,
 ): Promise<LayerStreamResult> {
   const classifier = classifierFor(job.facets);
   const capture =
@@ -195,6 +196,7 @@ export async function readLayer(
     const result = await readLayerStream(job.layer, blob, parser, {
       maxUncompressedBytes: job.limits.maxLayerBytes,
       signal,
+      ...(storedDigestHex ? { storedDigestHex } : {}),
     });
     if (batch.length > 0) emit(batch);
     return result;

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { parseDigest } from '../image/digest.ts';
 import type { LayerStreamResult } from '../image/layer-stream.ts';
 import { ExtractError } from './errors.ts';
 import { deserializeError } from './errors-transfer.ts';
@@ -40,64 +42,87 @@ async function* counted(
 /** Worker threads that a long-running caller creates once and passes to every extraction. */
 export type LayerPool = LayerRunner;
 
-/** A pool of `size` layer workers (default: one per core); call `close()` when done with it. */
-export function createLayerPool(size = availableParallelism()): LayerPool {
+/**
+ * Default worker count: one per two cores. Each layer in flight keeps about two cores busy — libuv's pool
+ * decompressing, a worker hashing and parsing — and one worker serves several layers at once.
+ */
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
+}
+
+/** A pool of `size` layer workers; call `close()` when done with it. */
+export function createLayerPool(size = defaultWorkerCount()): LayerPool {
   return workerPool(Math.max(1, size));
 }
 
-/** Chunks (of ~1 MiB) posted to a worker and not yet taken: bounds memory per layer in flight. */
+/** Chunks (of ~1 MiB) posted to a worker for one job and not yet taken: bounds memory per layer in flight. */
 const WINDOW = 4;
 
 /**
- * A pool of layer workers, one job each at a time. The main thread only moves raw blob chunks (their
- * ArrayBuffers transferred, not copied); each worker hashes, decompresses, hashes, parses and hashes
- * contents, so the two digests and the file hashes of different layers run on different cores.
+ * A pool of layer workers, each running several jobs at once. The main thread reads raw blob chunks,
+ * hashes them (the stored digest) and transfers their ArrayBuffers (no copy); a worker decompresses (on
+ * its libuv pool), hashes the diff_id, parses the tar and hashes contents. So even one big layer's work is
+ * spread over three threads. A failed job is cancelled, never its worker: a pool may be shared.
  */
 export function workerPool(size: number): LayerRunner {
-  const idle: Worker[] = [];
-  const all: Worker[] = [];
-  const waiting: Array<(w: Worker) => void> = [];
+  const workers: Array<{ worker: Worker; jobs: number }> = [];
   let nextId = 1;
-  const spawn = (): Worker => {
-    const created = new Worker(new URL('./layer-worker.ts', import.meta.url));
-    created.unref();
-    all.push(created);
-    return created;
+  const spawn = (): { worker: Worker; jobs: number } => {
+    const entry = { worker: new Worker(new URL('./layer-worker.ts', import.meta.url)), jobs: 0 };
+    entry.worker.unref();
+    // A crashed worker leaves the pool; its jobs fail through their own listeners.
+    const drop = (): void => {
+      const at = workers.indexOf(entry);
+      if (at !== -1) workers.splice(at, 1);
+    };
+    entry.worker.once('error', drop);
+    entry.worker.once('exit', drop);
+    workers.push(entry);
+    return entry;
   };
-  // Started at once: each boots while the main thread opens the first blobs.
-  for (let i = 0; i < size; i++) idle.push(spawn());
-
-  const acquire = (): Promise<Worker> => {
-    const w = idle.pop();
-    if (w) return Promise.resolve(w);
-    if (all.length < size) return Promise.resolve(spawn());
-    return new Promise((resolve) => waiting.push(resolve));
-  };
-  const release = (w: Worker): void => {
-    const next = waiting.shift();
-    if (next) next(w);
-    else idle.push(w);
+  // Started at once: they boot while the main thread opens the first blobs.
+  for (let i = 0; i < size; i++) spawn();
+  const acquire = (): { worker: Worker; jobs: number } => {
+    if (workers.length < size) return spawn();
+    return workers.reduce((a, b) => (b.jobs < a.jobs ? b : a));
   };
 
   return {
     async run(job, blob, onRecords, onBytes, signal) {
-      const worker = await acquire();
+      // The stored bytes are hashed here, as they are sent: the worker then hashes only the uncompressed
+      // stream and the file contents, so a big layer's work is split over two threads (and the pool's).
+      const storedHash = createHash(
+        parseDigest(job.layer.digest, `layer digest ${job.layer.digest}`).algorithm,
+      );
+      const entry = acquire();
+      const { worker } = entry;
+      entry.jobs++;
       const id = nextId++;
       let credits = WINDOW;
       let wake: (() => void) | null = null;
       let settled = false;
-      let broken = false;
+      const send = (message: ToWorker, transfer: ArrayBuffer[] = []): void =>
+        worker.postMessage(message, transfer);
+      let failJob: (error: Error, cancel: boolean) => void = () => {};
       const outcome = new Promise<LayerStreamResult>((resolve, reject) => {
         const finish = (): void => {
           settled = true;
+          entry.jobs--;
           worker.off('message', onMessage);
           worker.off('error', onError);
           worker.off('exit', onExit);
           signal.removeEventListener('abort', onAbort);
           wake?.();
         };
+        const fail = (error: Error, cancel: boolean): void => {
+          if (settled) return;
+          finish();
+          if (cancel) send({ type: 'cancel', id });
+          reject(error);
+        };
+        failJob = fail;
         const onMessage = (m: FromWorker): void => {
-          if (m.id !== id) return;
+          if (m.id !== id || settled) return;
           if (m.type === 'ack') {
             credits++;
             const w = wake;
@@ -107,9 +132,7 @@ export function workerPool(size: number): LayerRunner {
             try {
               onRecords(m.records);
             } catch (error) {
-              broken = true;
-              finish();
-              reject(asError(error));
+              fail(asError(error), true);
             }
           } else if (m.type === 'done') {
             finish();
@@ -119,32 +142,26 @@ export function workerPool(size: number): LayerRunner {
             reject(deserializeError(m.error));
           }
         };
-        const onError = (error: Error): void => {
-          broken = true;
-          finish();
-          reject(
+        const onError = (error: Error): void =>
+          fail(
             new ExtractError(
               'EXTRACT_WORKER_FAILED',
               `layer worker crashed reading layer ${job.layer.digest}: ${error.message}`,
-              { cause: error },
+              {
+                cause: error,
+              },
             ),
+            false,
           );
-        };
-        const onExit = (code: number): void => {
-          broken = true;
-          finish();
-          reject(
+        const onExit = (code: number): void =>
+          fail(
             new ExtractError(
               'EXTRACT_WORKER_FAILED',
               `layer worker exited (${code}) reading layer ${job.layer.digest}`,
             ),
+            false,
           );
-        };
-        const onAbort = (): void => {
-          broken = true;
-          finish();
-          reject(asError(signal.reason));
-        };
+        const onAbort = (): void => fail(asError(signal.reason), true);
         worker.on('message', onMessage);
         worker.on('error', onError);
         worker.on('exit', onExit);
@@ -153,8 +170,6 @@ export function workerPool(size: number): LayerRunner {
       });
       outcome.catch(() => {});
 
-      const send = (message: ToWorker, transfer: ArrayBuffer[] = []): void =>
-        worker.postMessage(message, transfer);
       try {
         if (!settled) send({ type: 'job', id, job });
         for await (const raw of blob) {
@@ -163,32 +178,22 @@ export function workerPool(size: number): LayerRunner {
           if (settled) break;
           credits--;
           onBytes(raw.byteLength);
+          storedHash.update(raw);
           const chunk = ownBuffer(raw);
           send({ type: 'chunk', id, chunk }, [chunk.buffer as ArrayBuffer]);
         }
-        if (!settled) send({ type: 'end', id });
+        if (!settled) send({ type: 'end', id, storedDigestHex: storedHash.digest('hex') });
         return await outcome;
       } catch (error) {
-        // The blob failed under us (a read error): the worker still waits for chunks, so it goes.
-        if (!settled) broken = true;
+        // The blob failed under us (a read error): the worker's job waits for chunks, so cancel it.
+        failJob(asError(error), true);
         throw error;
-      } finally {
-        if (broken) {
-          all.splice(all.indexOf(worker), 1);
-          void worker.terminate();
-          // A waiting job gets a fresh worker instead.
-          const next = waiting.shift();
-          if (next) void acquire().then(next);
-        } else {
-          release(worker);
-        }
       }
     },
     close() {
       // Not awaited: the workers are unref'd and idle, and termination can take long on a busy machine.
-      for (const w of all) void w.terminate();
-      all.length = 0;
-      idle.length = 0;
+      for (const { worker } of workers) void worker.terminate();
+      workers.length = 0;
       return Promise.resolve();
     },
   };

@@ -5,39 +5,47 @@ import type { LayerRecord } from './layer-records.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
 /**
- * A layer worker: receives a job and the raw blob's chunks, runs readLayer (hash, decompress, hash, parse,
- * hash contents) and posts records back. One job at a time; the main thread applies results in order.
+ * A layer worker: for each job, receives the raw blob's chunks (already hashed by the main thread), runs
+ * readLayer (decompress, hash the diff_id, parse, hash contents) and posts records back. Several jobs run
+ * at once, interleaved on this thread while their decompression runs on the libuv pool.
  */
 const port = parentPort;
 if (!port) throw new Error('layer-worker.ts must run as a worker thread');
 
-let current: { id: number; chunks: ChunkChannel } | null = null;
+const jobs = new Map<number, ChunkChannel>();
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'job': {
       const { id, job } = message;
       const chunks = new ChunkChannel(() => post({ type: 'ack', id }));
-      current = { id, chunks };
-      readLayer(job, chunks, (records) =>
-        post({ type: 'records', id, records }, transferables(records)),
+      jobs.set(id, chunks);
+      readLayer(
+        job,
+        chunks,
+        (records) => post({ type: 'records', id, records }, transferables(records)),
+        undefined,
+        () => chunks.storedDigestHex,
       ).then(
         (result) => {
-          current = null;
+          jobs.delete(id);
           post({ type: 'done', id, result });
         },
         (error: unknown) => {
-          current = null;
+          jobs.delete(id);
           post({ type: 'error', id, error: serializeError(error) });
         },
       );
       break;
     }
     case 'chunk':
-      if (current?.id === message.id) current.chunks.push(message.chunk);
+      jobs.get(message.id)?.push(message.chunk);
       break;
     case 'end':
-      if (current?.id === message.id) current.chunks.close();
+      jobs.get(message.id)?.close(message.storedDigestHex);
+      break;
+    case 'cancel':
+      jobs.get(message.id)?.fail(new Error('layer job cancelled'));
       break;
   }
 });
@@ -65,8 +73,11 @@ function transferables(records: LayerRecord[]): ArrayBuffer[] {
 class ChunkChannel implements AsyncIterable<Uint8Array> {
   private readonly queue: Uint8Array[] = [];
   private closed = false;
+  private failure: Error | null = null;
   private waiter: (() => void) | null = null;
   private readonly onTake: () => void;
+  /** Set by the 'end' message, read by the layer stream once the chunks have ended. */
+  storedDigestHex = '';
 
   constructor(onTake: () => void) {
     this.onTake = onTake;
@@ -77,8 +88,15 @@ class ChunkChannel implements AsyncIterable<Uint8Array> {
     this.wake();
   }
 
-  close(): void {
+  close(storedDigestHex: string): void {
+    this.storedDigestHex = storedDigestHex;
     this.closed = true;
+    this.wake();
+  }
+
+  fail(error: Error): void {
+    this.failure = error;
+    this.queue.length = 0;
     this.wake();
   }
 
@@ -90,6 +108,7 @@ class ChunkChannel implements AsyncIterable<Uint8Array> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     for (;;) {
+      if (this.failure) throw this.failure;
       const chunk = this.queue.shift();
       if (chunk !== undefined) {
         this.onTake();

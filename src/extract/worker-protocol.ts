@@ -7,7 +7,10 @@ export type ToWorker =
   | { readonly type: 'job'; readonly id: number; readonly job: LayerJob }
   /** Raw blob bytes; the ArrayBuffer is transferred, not copied. */
   | { readonly type: 'chunk'; readonly id: number; readonly chunk: Uint8Array }
-  | { readonly type: 'end'; readonly id: number };
+  /** The blob ended; the main thread hashed its stored bytes as it sent them (hex, the layer digest's algorithm). */
+  | { readonly type: 'end'; readonly id: number; readonly storedDigestHex: string }
+  /** Stop a job (its extraction failed or was aborted); the worker stays up for other jobs. */
+  | { readonly type: 'cancel'; readonly id: number };
 
 export type FromWorker =
   /** The worker took one chunk: the main thread may send another (flow control). */

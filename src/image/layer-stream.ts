@@ -32,6 +32,12 @@ export interface LayerStreamOptions {
   readonly signal?: AbortSignal | undefined;
   /** Output chunk size of the decompressor (fewer, larger chunks cost less per byte). */
   readonly chunkSize?: number;
+  /**
+   * The stored bytes' hex digest (in the layer digest's algorithm), computed by whoever read them — the
+   * main thread, when a worker reads the layer — and asked for once the blob has ended. The bytes are then
+   * not hashed a second time here; every check and its ranking stay the same.
+   */
+  readonly storedDigestHex?: () => string;
 }
 
 export interface LayerStreamResult {
@@ -57,7 +63,7 @@ export async function readLayerStream(
 ): Promise<LayerStreamResult> {
   const blobDigest = parseDigest(layer.digest, `layer digest ${layer.digest}`);
   const diffDigest = parseDigest(layer.diffId, `diff_id of layer ${layer.digest}`);
-  const blobHash = createHash(blobDigest.algorithm);
+  const blobHash = options.storedDigestHex ? null : createHash(blobDigest.algorithm);
   const diffHash = createHash(diffDigest.algorithm);
   const name = `layer ${layer.digest}`;
   let compressedBytes = 0;
@@ -95,7 +101,7 @@ export async function readLayerStream(
           `${name} is longer than the ${layer.size} bytes its manifest gives`,
         );
       }
-      blobHash.update(chunk);
+      blobHash?.update(chunk);
       if (decoder) {
         await decoder.write(chunk);
         continue;
@@ -135,7 +141,7 @@ export async function readLayerStream(
       },
     );
   }
-  const blobHex = blobHash.digest('hex');
+  const blobHex = blobHash ? blobHash.digest('hex') : options.storedDigestHex!();
   if (blobHex !== blobDigest.hex && !(layer.storedDigestUnknown === true && compression !== 'none')) {
     throw new ImageError(
       'BLOB_DIGEST_MISMATCH',
@@ -208,8 +214,10 @@ function createDecoder(
       },
     };
   }
+  // A few chunks of read-ahead: the decompressor keeps going while the consumer hashes a large file.
+  const options = { chunkSize, readableHighWaterMark: 4 * chunkSize };
   const stream: Transform =
-    compression === 'gzip' ? zlib.createGunzip({ chunkSize }) : zlib.createZstdDecompress({ chunkSize });
+    compression === 'gzip' ? zlib.createGunzip(options) : zlib.createZstdDecompress(options);
   let error: unknown;
   let stopped = false;
   // The reader runs beside the writer so the next chunk decompresses (on the libuv pool) while this one

@@ -129,6 +129,10 @@ describe('one image, every local source', () => {
     try {
       for (let i = 0; i < 2; i++)
         expect((await read(`oci:${layout}`, {}, { pool })).result).toEqual(inline.result);
+      // A failed extraction cancels its jobs, not the shared workers.
+      const failed = await codeOf(read(`oci:${layout}`, {}, { pool, limits: { maxEntries: 2 } }));
+      expect(failed.code).toBe('TOO_MANY_ENTRIES');
+      expect((await read(`oci:${layout}`, {}, { pool })).result).toEqual(inline.result);
     } finally {
       await pool.close();
     }

@@ -6,3 +6,4 @@ export { ImageError, type ImageErrorCode } from './errors.ts';
 export { resolveImage, resolveIndex, type BlobReader, type ResolveOptions } from './resolve.ts';
 export { readLayerStream, sniffCompression, type Compression, type LayerConsumer } from './layer-stream.ts';
 export { DEFAULT_PLATFORM, parsePlatform, formatPlatform } from './platform.ts';
+export { memorySource, type MemoryLayer, type MemorySourceOptions } from './memory-source.ts';

@@ -125,6 +125,15 @@ describe('one image, every local source', () => {
     const inline = await read(`oci:${layout}`, {}, { inline: true });
     const workers = await read(`oci:${layout}`, {}, { inline: false });
     expect(workers.result).toEqual(inline.result);
+    const capture = { patterns: ['^/var/lib/dpkg/status$', '/package\\.json$'], maxBytes: 1 << 20 };
+    const captured = await read(`oci:${layout}`, {}, { inline: false, capture });
+    expect(captured.result.captured).toEqual(
+      (await read(`oci:${layout}`, {}, { inline: true, capture })).result.captured,
+    );
+    expect([...captured.result.captured.keys()].sort()).toEqual([
+      '/usr/lib/node_modules/x/package.json',
+      '/var/lib/dpkg/status',
+    ]);
     const pool = createLayerPool(2);
     try {
       for (let i = 0; i < 2; i++)

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { parseReference, repositoryOf } from '../image/reference.ts';
 import { localActor, STORE_FLAG_OPTIONS, STORE_FLAGS_USAGE, storeConfig } from '../config/store.ts';
 import { approveBaseline, latestApprovedManifests, listApprovals } from '../store/baselines.ts';
 import { resolveApprovalTarget } from '../store/approval-target.ts';
 import { StoreError } from '../store/errors.ts';
 import { withStore } from '../store/open.ts';
+import { normaliseRepository } from '../drift/stored-input.ts';
 import { parseFlags } from './args.ts';
 import { print, type Command } from './context.ts';
 import { EXIT, usageError } from './errors.ts';
@@ -119,10 +119,3 @@ export const baselineCommand: Command = async (args, ctx) => {
 };
 
 /** `debian` and `docker.io/library/debian:12` name one repository; text that is no reference is kept. */
-function normaliseRepository(text: string): string {
-  try {
-    return repositoryOf(parseReference(text));
-  } catch {
-    return text;
-  }
-}

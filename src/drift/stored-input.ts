@@ -51,7 +51,8 @@ export async function loadStoredSide(
   return sideFromSealSet(baseline.sealSet, trust, text, `${text} comes from the store`);
 }
 
-function normaliseRepository(text: string): string {
+/** `REPO` as the store keys baselines (registry + repository), or the text as given when it parses as no reference. */
+export function normaliseRepository(text: string): string {
   try {
     return repositoryOf(parseReference(text));
   } catch {

@@ -18,11 +18,9 @@ import { CliError, EXIT, usageError } from './errors.ts';
 import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
 import { defaultKeyPrefix, resolveTrust } from './key-options.ts';
 import { progressBar } from './progress.ts';
-import { storedInputs, type StoredInputs } from './stored-inputs.ts';
+import { storedInputs } from './stored-inputs.ts';
 import { isStoredInput } from '../drift/stored-input.ts';
 import { STORE_FLAG_OPTIONS, type StoreFlags } from '../config/store.ts';
-import type { FacetDefinition } from '../model/facet.ts';
-import type { ResolvedPolicy } from '../model/policy.ts';
 
 const USAGE = `stella drift BASE CUR [--facets FILE] [--policy FILE [--namespace NS]] [--facet ID]… [--format table|json|markdown] [--fail-on warn|require-vex|block|never] [--no-verify] [--key PUB | --keyring FILE] ${IMAGE_FLAGS_USAGE}
 
@@ -79,28 +77,10 @@ export async function driftFromArgs(
           repository: await repositoryOfInput(cur),
         });
   const facets = policy === undefined ? baseFacets : effectiveFacets(baseFacets, policy);
-  const stored = storedInputs(values, ctx);
-  try {
-    return await driftWithStore(command, base, cur, values, ctx, usage, baseFacets, facets, policy, stored);
-  } finally {
-    await stored.close();
-  }
-}
-
-async function driftWithStore(
-  command: string,
-  base: string,
-  cur: string,
-  values: DriftInputValues,
-  ctx: CliContext,
-  usage: string,
-  baseFacets: FacetDefinition[],
-  facets: FacetDefinition[],
-  policy: ResolvedPolicy | undefined,
-  stored: StoredInputs,
-): Promise<DriftReport> {
   const needsTrust = !values['no-verify'] && ((await isSealsFile(base)) || (await isSealsFile(cur)));
   const trust = needsTrust ? await trustFor(command, values, ctx, usage) : null;
+
+  const stored = storedInputs(values, ctx);
   const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
   const load = (text: string, label: string): Promise<LoadedSide> =>
     isStoredInput(text)
@@ -112,36 +92,41 @@ async function driftWithStore(
           onProgress: (p) =>
             progress.update(p.bytes, p.totalBytes, `${label}: layer ${p.layer + 1}/${p.layers}`),
         });
-  let baseline: LoadedSide;
-  let current: LoadedSide;
   try {
-    baseline = await load(base, 'baseline');
-    current = await load(cur, 'current');
-  } finally {
+    const baseline = await load(base, 'baseline');
+    const current = await load(cur, 'current');
     progress.done();
+    assertKnownFacets(values.facet ?? [], baseline, current);
+    // Attribution compares both databases: with one side a seals file, causes come from paths only.
+    const packages =
+      baseline.packages !== undefined && current.packages !== undefined
+        ? { baseline: baseline.packages, current: current.packages }
+        : undefined;
+    const report = computeDrift(baseline.side, current.side, {
+      quotas: quotaResolver(
+        policy === undefined
+          ? { facets, sealed: baseline.sealedQuotas }
+          : { ...quotaSourcesFromPolicy(policy, baseFacets), sealed: baseline.sealedQuotas },
+      ),
+      ...(packages ? { packages } : {}),
+      ...(values.facet?.length ? { facetIds: values.facet } : {}),
+    });
+    if (isStoredInput(base) && isStoredInput(cur)) await stored.record(report);
+    return report;
+  } finally {
+    progress.done(); // idempotent: clears the bar when a load failed
+    await stored.close();
   }
+}
+
+/** `--facet ID` must name a facet of one side or the other. */
+function assertKnownFacets(ids: readonly string[], baseline: LoadedSide, current: LoadedSide): void {
   const known = new Set([...baseline.side.facets, ...current.side.facets].map((f) => f.facetId));
-  for (const id of values.facet ?? []) {
+  for (const id of ids) {
     if (!known.has(id)) {
       throw new FacetError('FACET_UNKNOWN', `--facet ${id}: no such facet (known: ${[...known].join(', ')})`);
     }
   }
-  // Attribution compares both databases: with one side a seals file, causes come from paths only.
-  const packages =
-    baseline.packages !== undefined && current.packages !== undefined
-      ? { baseline: baseline.packages, current: current.packages }
-      : undefined;
-  const report = computeDrift(baseline.side, current.side, {
-    quotas: quotaResolver(
-      policy === undefined
-        ? { facets, sealed: baseline.sealedQuotas }
-        : { ...quotaSourcesFromPolicy(policy, baseFacets), sealed: baseline.sealedQuotas },
-    ),
-    ...(packages ? { packages } : {}),
-    ...(values.facet?.length ? { facetIds: values.facet } : {}),
-  });
-  if (isStoredInput(base) && isStoredInput(cur)) await stored.record(report);
-  return report;
 }
 
 /** FacetPolicy / ClusterFacetPolicy resources from a YAML (or JSON) file, one per document. */

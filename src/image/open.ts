@@ -47,44 +47,41 @@ export async function openImage(refText: string, options: OpenImageOptions = {})
     return { kind: 'image', reference: parsed, source };
   }
   const reference = { ...parsed, path: resolvePath(parsed.path) };
-  const imageRef = formatReference(reference);
+  await requireKind(reference.path, PATH_KIND[reference.transport], refText);
+  if (reference.transport === 'rootfs') return { kind: 'rootfs', reference, rootDir: reference.path };
+  const source = await localSource(reference, { imageRef: formatReference(reference), platform });
+  return { kind: 'image', reference, source };
+}
+
+type LocalReference = Exclude<ImageReference, { transport: 'registry' }>;
+
+/** What the path of each local transport must be. */
+const PATH_KIND: Record<LocalReference['transport'], 'file' | 'directory'> = {
+  rootfs: 'directory',
+  oci: 'directory',
+  'oci-archive': 'file',
+  'docker-archive': 'file',
+};
+
+/** The source of a layered local image whose path `requireKind` has checked. */
+async function localSource(
+  reference: Exclude<LocalReference, { transport: 'rootfs' }>,
+  meta: { readonly imageRef: string; readonly platform: string | undefined },
+): Promise<ImageSource> {
   switch (reference.transport) {
-    case 'rootfs':
-      await requireKind(reference.path, 'directory', refText);
-      return { kind: 'rootfs', reference, rootDir: reference.path };
     case 'oci':
-      await requireKind(reference.path, 'directory', refText);
-      return {
-        kind: 'image',
-        reference,
-        source: layoutSource(
-          directoryStore(reference.path),
-          { tag: reference.tag, digest: reference.digest },
-          { imageRef, platform },
-        ),
-      };
+      return layoutSource(
+        directoryStore(reference.path),
+        { tag: reference.tag, digest: reference.digest },
+        meta,
+      );
     case 'oci-archive':
-      await requireKind(reference.path, 'file', refText);
-      return {
-        kind: 'image',
-        reference,
-        source: layoutSource(
-          await archiveStore(reference.path),
-          { tag: reference.tag },
-          { imageRef, platform },
-        ),
-      };
+      return layoutSource(await archiveStore(reference.path), { tag: reference.tag }, meta);
     case 'docker-archive':
-      await requireKind(reference.path, 'file', refText);
-      return {
-        kind: 'image',
-        reference,
-        source: dockerArchiveSource(await archiveStore(reference.path), {
-          imageRef,
-          repoTag: reference.repoTag,
-          platform,
-        }),
-      };
+      return dockerArchiveSource(await archiveStore(reference.path), {
+        ...meta,
+        repoTag: reference.repoTag,
+      });
   }
 }
 

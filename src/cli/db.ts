@@ -4,8 +4,8 @@ import { localActor, STORE_FLAG_OPTIONS, STORE_FLAGS_USAGE, storeConfig } from '
 import { migrationStatus } from '../store/migrate.ts';
 import { withStore } from '../store/open.ts';
 import { addTrustedKey, listTrustedKeys, setTrustedKeyStatus } from '../store/trusted-keys.ts';
-import { parseFlags } from './args.ts';
-import { print, type CliContext, type Command } from './context.ts';
+import { defineCommand } from './command.ts';
+import { print, type CliContext } from './context.ts';
 import { CliError, EXIT, usageError } from './errors.ts';
 
 const USAGE = `stella db migrate ${STORE_FLAGS_USAGE}
@@ -18,61 +18,57 @@ stella db keys list [--format table|json] ${STORE_FLAGS_USAGE}`;
  * `stella db`: the store's schema (SPEC §8: numbered migrations under an advisory lock) and the
  * tenant's keyring, whose keys decide which seals and VEX documents the store accepts.
  */
-export const dbCommand: Command = async (args, ctx) => {
-  const { values, positionals } = parseFlags(
-    'db',
-    args,
-    {
+export const dbCommand = defineCommand(
+  {
+    name: 'db',
+    usage: USAGE,
+    options: {
       ...STORE_FLAG_OPTIONS,
       status: { type: 'string' },
       'not-before': { type: 'string' },
       'not-after': { type: 'string' },
       format: { type: 'string', default: 'table' },
-      help: { type: 'boolean' },
     },
-    USAGE,
-  );
-  if (values.help) {
-    print(ctx.stdout, USAGE);
-    return EXIT.ok;
-  }
-  const config = storeConfig(ctx.env, values);
-  const [sub, ...rest] = positionals;
-  switch (sub) {
-    case 'migrate':
-      expectArgs(rest, 0);
-      return withStore(config, (store) => {
-        const applied = store.migration?.applied ?? [];
-        print(
-          ctx.stdout,
-          applied.length === 0
-            ? `database up to date (${describeDb(config.databaseUrl, config.pgliteDir)})`
-            : applied.map((m) => `applied ${String(m.version).padStart(4, '0')}_${m.name}`).join('\n'),
-        );
-        return Promise.resolve(EXIT.ok);
-      });
-    case 'status':
-      expectArgs(rest, 0);
-      return withStore(
-        config,
-        async (store) => {
-          const status = await migrationStatus(store.db);
-          print(ctx.stdout, `database: ${describeDb(config.databaseUrl, config.pgliteDir)}`);
-          print(ctx.stdout, `applied: ${status.applied.join(', ') || 'none'}`);
+  },
+  async ({ values, positionals }, ctx) => {
+    const config = storeConfig(ctx.env, values);
+    const [sub, ...rest] = positionals;
+    switch (sub) {
+      case 'migrate':
+        expectArgs(rest, 0);
+        return withStore(config, (store) => {
+          const applied = store.migration?.applied ?? [];
           print(
             ctx.stdout,
-            `pending: ${status.pending.map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`).join(', ') || 'none'}`,
+            applied.length === 0
+              ? `database up to date (${describeDb(config.databaseUrl, config.pgliteDir)})`
+              : applied.map((m) => `applied ${String(m.version).padStart(4, '0')}_${m.name}`).join('\n'),
           );
-          return status.pending.length === 0 ? EXIT.ok : EXIT.error;
-        },
-        { migrate: false },
-      );
-    case 'keys':
-      return keys(rest, values, config, ctx);
-    default:
-      throw usageError(`stella db: unknown subcommand "${sub ?? ''}"`, USAGE);
-  }
-};
+          return Promise.resolve(EXIT.ok);
+        });
+      case 'status':
+        expectArgs(rest, 0);
+        return withStore(
+          config,
+          async (store) => {
+            const status = await migrationStatus(store.db);
+            print(ctx.stdout, `database: ${describeDb(config.databaseUrl, config.pgliteDir)}`);
+            print(ctx.stdout, `applied: ${status.applied.join(', ') || 'none'}`);
+            print(
+              ctx.stdout,
+              `pending: ${status.pending.map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`).join(', ') || 'none'}`,
+            );
+            return status.pending.length === 0 ? EXIT.ok : EXIT.error;
+          },
+          { migrate: false },
+        );
+      case 'keys':
+        return keys(rest, values, config, ctx);
+      default:
+        throw usageError(`stella db: unknown subcommand "${sub ?? ''}"`, USAGE);
+    }
+  },
+);
 
 async function keys(
   args: string[],

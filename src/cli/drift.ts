@@ -12,8 +12,8 @@ import { parseReference, repositoryOf } from '../image/index.ts';
 import { ClusterFacetPolicy, FacetPolicy } from '../k8s/crd-schema.ts';
 import { compilePolicy, resolvePolicy, type CompiledPolicy } from '../k8s/policy-resolve.ts';
 import { readPublicKeyFile, staticTrust, type TrustStore } from '../seal/index.ts';
-import { parseFlags, requirePositionals } from './args.ts';
-import { print, type CliContext, type Command } from './context.ts';
+import { defineCommand } from './command.ts';
+import type { CliContext } from './context.ts';
 import { CliError, EXIT, usageError } from './errors.ts';
 import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
 import { defaultKeyPrefix, resolveTrust } from './key-options.ts';
@@ -213,29 +213,23 @@ export function exitCodeFor(decision: Decision, failOn: Decision | 'never' = 'Re
   return DECISION_EXIT[decision];
 }
 
-export const driftCommand: Command = async (args, ctx) => {
-  const { values, positionals } = parseFlags(
-    'drift',
-    args,
-    {
-      ...DRIFT_INPUT_FLAGS,
-      format: { type: 'string' },
-      'fail-on': { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    USAGE,
-  );
-  if (values.help) {
-    print(ctx.stdout, USAGE);
-    return EXIT.ok;
-  }
-  requirePositionals('drift', positionals, 2, USAGE);
-  const format = (values.format ?? (ctx.stdoutIsTTY ? 'table' : 'json')) as DriftFormat;
-  if (!DRIFT_FORMATS.includes(format)) throw usageError(`stella drift: unknown --format "${format}"`, USAGE);
-  const failOn = values['fail-on'] === undefined ? 'RequireVex' : FAIL_ON[values['fail-on'].toLowerCase()];
-  if (failOn === undefined) throw usageError(`stella drift: unknown --fail-on "${values['fail-on']}"`, USAGE);
+export const driftCommand = defineCommand(
+  {
+    name: 'drift',
+    usage: USAGE,
+    options: { ...DRIFT_INPUT_FLAGS, format: { type: 'string' }, 'fail-on': { type: 'string' } },
+    positionals: 2,
+  },
+  async ({ values, positionals }, ctx) => {
+    const format = (values.format ?? (ctx.stdoutIsTTY ? 'table' : 'json')) as DriftFormat;
+    if (!DRIFT_FORMATS.includes(format))
+      throw usageError(`stella drift: unknown --format "${format}"`, USAGE);
+    const failOn = values['fail-on'] === undefined ? 'RequireVex' : FAIL_ON[values['fail-on'].toLowerCase()];
+    if (failOn === undefined)
+      throw usageError(`stella drift: unknown --fail-on "${values['fail-on']}"`, USAGE);
 
-  const report = await driftFromArgs('drift', positionals[0]!, positionals[1]!, values, ctx, USAGE);
-  ctx.stdout.write(formatDrift(report, format));
-  return exitCodeFor(report.decision, failOn);
-};
+    const report = await driftFromArgs('drift', positionals[0]!, positionals[1]!, values, ctx, USAGE);
+    ctx.stdout.write(formatDrift(report, format));
+    return exitCodeFor(report.decision, failOn);
+  },
+);

@@ -9,8 +9,7 @@ import { validateRouter } from '../server/validate.ts';
 import type { Server as HttpsServer } from 'node:https';
 import { createLogger } from '../telemetry/logger.ts';
 import { createMetrics } from '../telemetry/metrics.ts';
-import { parseFlags } from './args.ts';
-import { print, type Command } from './context.ts';
+import { defineCommand } from './command.ts';
 import { EXIT, usageError } from './errors.ts';
 
 const USAGE = `stella serve [--listen [HOST:]PORT] [--tls-cert PEM --tls-key PEM] [--body-limit 32mb]
@@ -25,96 +24,93 @@ given, else the defaults), /api/v1 (bearer JWTs; the token's tenant claim scopes
 /healthz and /readyz. The TLS certificate and key are reloaded when their files change. Migrates the database at start under an advisory lock unless --no-migrate. Stops on SIGTERM
 or SIGINT after the requests in flight.`;
 
-export const serveCommand: Command = async (args, ctx) => {
-  const { values, positionals } = parseFlags(
-    'serve',
-    args,
-    {
+export const serveCommand = defineCommand(
+  {
+    name: 'serve',
+    usage: USAGE,
+    options: {
       ...SERVER_FLAG_OPTIONS,
       kubeconfig: { type: 'string' },
       'webhook-timeout': { type: 'string' },
       'on-error': { type: 'string' },
       'no-baseline': { type: 'string' },
       platform: { type: 'string' },
-      help: { type: 'boolean' },
     },
-    USAGE,
-  );
-  if (values.help) {
-    print(ctx.stdout, USAGE);
-    return EXIT.ok;
-  }
-  if (positionals.length > 0)
-    throw usageError(`stella serve: unexpected argument "${positionals[0]}"`, USAGE);
-  const config = await loadServerConfig(ctx.env, values);
-  const logger = createLogger({ level: config.logLevel });
-  const registry = new Registry();
-  const metrics = createMetrics(registry);
-  const action = (flag: string, text: string | undefined, fallback: 'allow' | 'deny'): 'allow' | 'deny' => {
-    const value = text ?? fallback;
-    if (value !== 'allow' && value !== 'deny')
-      throw usageError(`stella serve: --${flag} must be allow or deny, not "${value}"`, USAGE);
-    return value;
-  };
-  const defaults = {
-    tenant: config.store.tenant,
-    onError: action('on-error', values['on-error'] ?? ctx.env.ZASTAVA_ON_ERROR, 'deny'),
-    noBaseline: action('no-baseline', values['no-baseline'] ?? ctx.env.ZASTAVA_NO_BASELINE, 'allow'),
-  };
-  const timeoutSeconds = Number(values['webhook-timeout'] ?? ctx.env.ZASTAVA_WEBHOOK_TIMEOUT ?? '10');
-  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 2 || timeoutSeconds > 30)
-    throw usageError('stella serve: --webhook-timeout is whole seconds from 2 to 30', USAGE);
-  const kubeconfig = values.kubeconfig ?? ctx.env.ZASTAVA_KUBECONFIG;
-  // startServer opens the store and the server; the webhook and the certificate reloader need them, so
-  // the routes and readiness checks read these late-bound parts.
-  const late: {
-    webhook?: ReturnType<typeof createWebhook>;
-    router?: ReturnType<typeof validateRouter>;
-    tls?: ReturnType<typeof reloadTlsOnChange>;
-  } = {};
-  const running = await startServer(config, {
-    logger,
-    registry,
-    readiness: {
-      certificate: async () => {
-        if (config.tls !== undefined) await late.tls?.check();
-      },
-      informer: async () => {
-        await late.webhook?.readiness.informer?.();
-      },
-    },
-    routers: [
-      {
-        path: '/validate',
-        handler: (req, res, next) => {
-          if (late.router === undefined) {
-            res.status(503).json({ code: 'NOT_READY', message: 'the webhook is starting' });
-            return;
-          }
-          late.router(req, res, next);
+    positionals: 0,
+  },
+  async ({ values }, ctx) => {
+    const config = await loadServerConfig(ctx.env, values);
+    const logger = createLogger({ level: config.logLevel });
+    const registry = new Registry();
+    const metrics = createMetrics(registry);
+    const action = (flag: string, text: string | undefined, fallback: 'allow' | 'deny'): 'allow' | 'deny' => {
+      const value = text ?? fallback;
+      if (value !== 'allow' && value !== 'deny')
+        throw usageError(`stella serve: --${flag} must be allow or deny, not "${value}"`, USAGE);
+      return value;
+    };
+    const defaults = {
+      tenant: config.store.tenant,
+      onError: action('on-error', values['on-error'] ?? ctx.env.ZASTAVA_ON_ERROR, 'deny'),
+      noBaseline: action('no-baseline', values['no-baseline'] ?? ctx.env.ZASTAVA_NO_BASELINE, 'allow'),
+    };
+    const timeoutSeconds = Number(values['webhook-timeout'] ?? ctx.env.ZASTAVA_WEBHOOK_TIMEOUT ?? '10');
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 2 || timeoutSeconds > 30)
+      throw usageError('stella serve: --webhook-timeout is whole seconds from 2 to 30', USAGE);
+    const kubeconfig = values.kubeconfig ?? ctx.env.ZASTAVA_KUBECONFIG;
+    // startServer opens the store and the server; the webhook and the certificate reloader need them, so
+    // the routes and readiness checks read these late-bound parts.
+    const late: {
+      webhook?: ReturnType<typeof createWebhook>;
+      router?: ReturnType<typeof validateRouter>;
+      tls?: ReturnType<typeof reloadTlsOnChange>;
+    } = {};
+    const running = await startServer(config, {
+      logger,
+      registry,
+      readiness: {
+        certificate: async () => {
+          if (config.tls !== undefined) await late.tls?.check();
+        },
+        informer: async () => {
+          await late.webhook?.readiness.informer?.();
         },
       },
-    ],
-  });
-  const webhook = createWebhook({
-    store: running.store,
-    log: logger,
-    metrics,
-    databaseUrl: config.store.databaseUrl,
-    kubeconfig,
-    defaults,
-    timeoutSeconds,
-    ...(values.platform === undefined ? {} : { platform: values.platform }),
-    env: ctx.env,
-  });
-  late.webhook = webhook;
-  late.router = validateRouter({ context: webhook.context });
-  if (config.tls !== undefined)
-    late.tls = reloadTlsOnChange(running.server as HttpsServer, config.tls, logger);
-  const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]).then(() => 'signal');
-  logger.info({ signal }, 'shutting down: finishing requests in flight');
-  late.tls?.close();
-  await running.close();
-  await webhook.close();
-  return EXIT.ok;
-};
+      routers: [
+        {
+          path: '/validate',
+          handler: (req, res, next) => {
+            if (late.router === undefined) {
+              res.status(503).json({ code: 'NOT_READY', message: 'the webhook is starting' });
+              return;
+            }
+            late.router(req, res, next);
+          },
+        },
+      ],
+    });
+    const webhook = createWebhook({
+      store: running.store,
+      log: logger,
+      metrics,
+      databaseUrl: config.store.databaseUrl,
+      kubeconfig,
+      defaults,
+      timeoutSeconds,
+      ...(values.platform === undefined ? {} : { platform: values.platform }),
+      env: ctx.env,
+    });
+    late.webhook = webhook;
+    late.router = validateRouter({ context: webhook.context });
+    if (config.tls !== undefined)
+      late.tls = reloadTlsOnChange(running.server as HttpsServer, config.tls, logger);
+    const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]).then(
+      () => 'signal',
+    );
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    late.tls?.close();
+    await running.close();
+    await webhook.close();
+    return EXIT.ok;
+  },
+);

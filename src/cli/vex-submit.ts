@@ -3,8 +3,8 @@ import { localActor, STORE_FLAG_OPTIONS, STORE_FLAGS_USAGE, storeConfig } from '
 import { DsseEnvelope } from '../model/seal.ts';
 import { submitVex } from '../store/vex.ts';
 import { withStore } from '../store/open.ts';
-import { parseFlags, requirePositionals } from './args.ts';
-import { print, type CliContext } from './context.ts';
+import { defineCommand } from './command.ts';
+import { print } from './context.ts';
 import { CliError, EXIT, usageError } from './errors.ts';
 import { readJsonFile } from './key-options.ts';
 
@@ -19,39 +19,36 @@ const OCI_PURL_DIGEST = /^pkg:oci\/[^@]+@(sha256(?::|%3A)[0-9a-f]{64})/i;
  * tenant's keyring and keeps only the verified document; a refusal stores nothing and writes an audit row.
  * The image digest and facet are read from the document's statements unless given.
  */
-export async function vexSubmit(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags(
-    'vex submit',
-    args,
-    { ...STORE_FLAG_OPTIONS, 'image-digest': { type: 'string' }, help: { type: 'boolean' } },
-    SUBMIT_USAGE,
-  );
-  if (values.help) {
-    print(ctx.stdout, SUBMIT_USAGE);
-    return EXIT.ok;
-  }
-  requirePositionals('vex submit', positionals, 1, SUBMIT_USAGE);
-  const file = positionals[0]!;
-  const parsed = DsseEnvelope.safeParse(await readJsonFile(file));
-  if (!parsed.success)
-    throw new CliError('INPUT_UNREADABLE', `${file} is not a DSSE envelope (stella vex sign writes one)`);
-  const envelope = parsed.data;
-  const subject = subjectOf(envelope);
-  const imageDigest = values['image-digest'] ?? subject.imageDigest;
-  if (imageDigest === undefined) {
-    throw usageError(
-      `stella vex submit: ${file} names no pkg:oci product digest; give --image-digest`,
-      SUBMIT_USAGE,
+export const vexSubmit = defineCommand(
+  {
+    name: 'vex submit',
+    usage: SUBMIT_USAGE,
+    options: { ...STORE_FLAG_OPTIONS, 'image-digest': { type: 'string' } },
+    positionals: 1,
+  },
+  async ({ values, positionals }, ctx) => {
+    const file = positionals[0]!;
+    const parsed = DsseEnvelope.safeParse(await readJsonFile(file));
+    if (!parsed.success)
+      throw new CliError('INPUT_UNREADABLE', `${file} is not a DSSE envelope (stella vex sign writes one)`);
+    const envelope = parsed.data;
+    const subject = subjectOf(envelope);
+    const imageDigest = values['image-digest'] ?? subject.imageDigest;
+    if (imageDigest === undefined) {
+      throw usageError(
+        `stella vex submit: ${file} names no pkg:oci product digest; give --image-digest`,
+        SUBMIT_USAGE,
+      );
+    }
+    const config = storeConfig(ctx.env, values);
+    const by = { actor: localActor(ctx.env), correlationId: randomUUID() };
+    const record = await withStore(config, (store) =>
+      submitVex(store, config.tenant, { imageDigest, facetId: subject.facetId, envelope }, by),
     );
-  }
-  const config = storeConfig(ctx.env, values);
-  const by = { actor: localActor(ctx.env), correlationId: randomUUID() };
-  const record = await withStore(config, (store) =>
-    submitVex(store, config.tenant, { imageDigest, facetId: subject.facetId, envelope }, by),
-  );
-  print(ctx.stdout, `stored VEX ${record.statementId} for ${imageDigest} (tenant ${config.tenant})`);
-  return EXIT.ok;
-}
+    print(ctx.stdout, `stored VEX ${record.statementId} for ${imageDigest} (tenant ${config.tenant})`);
+    return EXIT.ok;
+  },
+);
 
 /** Reads (unverified: only to address the submission; the store verifies) the image digest and facet. */
 function subjectOf(envelope: DsseEnvelope): { imageDigest?: string; facetId?: string } {

@@ -4,8 +4,8 @@ import { generateVex } from '../vex/generate.ts';
 import { signVex } from '../vex/sign.ts';
 import { PLACEHOLDER_MARKER } from '../vex/acknowledgement.ts';
 import { createSigner, readPrivateKeyFile } from '../seal/index.ts';
-import { parseFlags, requirePositionals } from './args.ts';
-import { print, type CliContext, type Command } from './context.ts';
+import { defineCommand } from './command.ts';
+import { print, type Command } from './context.ts';
 import { EXIT, usageError } from './errors.ts';
 import { DRIFT_INPUT_FLAGS, driftFromArgs } from './drift.ts';
 import { SUBMIT_USAGE, vexSubmit } from './vex-submit.ts';
@@ -33,73 +33,67 @@ export const vexCommand: Command = async (args, ctx) => {
   );
 };
 
-async function vexGen(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags(
-    'vex gen',
-    args,
-    {
+const vexGen = defineCommand(
+  {
+    name: 'vex gen',
+    usage: GEN_USAGE,
+    options: {
       ...DRIFT_INPUT_FLAGS,
       'from-drift': { type: 'boolean' },
       author: { type: 'string' },
       arch: { type: 'string' },
       output: { type: 'string', short: 'o' },
-      help: { type: 'boolean' },
     },
-    GEN_USAGE,
-  );
-  if (values.help) {
-    print(ctx.stdout, GEN_USAGE);
+    positionals: 2,
+  },
+  async ({ values, positionals }, ctx) => {
+    if (!values['from-drift'])
+      throw usageError('stella vex gen: --from-drift BASE CUR is required', GEN_USAGE);
+    const report = await driftFromArgs('vex gen', positionals[0]!, positionals[1]!, values, ctx, GEN_USAGE);
+    const document = generateVex(report, {
+      author: values.author ?? ctx.env.STELLA_VEX_AUTHOR ?? defaultAuthor(),
+      now: new Date(),
+      id: `urn:uuid:${randomUUID()}`,
+      ...(values.arch ? { arch: values.arch } : {}),
+    });
+    const text = `${JSON.stringify(document, null, 2)}\n`;
+    if (values.output === undefined) ctx.stdout.write(text);
+    else await writeFileAtomic(values.output, text);
+    const drafts = document.statements.filter((s) => s.status === 'not_affected').length;
+    if (drafts > 0) {
+      print(
+        ctx.stderr,
+        `${drafts} drift acknowledgement(s) drafted: replace each placeholder impact_statement, then \`stella vex sign\`.`,
+      );
+    }
     return EXIT.ok;
-  }
-  if (!values['from-drift']) throw usageError('stella vex gen: --from-drift BASE CUR is required', GEN_USAGE);
-  requirePositionals('vex gen', positionals, 2, GEN_USAGE);
-  const report = await driftFromArgs('vex gen', positionals[0]!, positionals[1]!, values, ctx, GEN_USAGE);
-  const document = generateVex(report, {
-    author: values.author ?? ctx.env.STELLA_VEX_AUTHOR ?? defaultAuthor(),
-    now: new Date(),
-    id: `urn:uuid:${randomUUID()}`,
-    ...(values.arch ? { arch: values.arch } : {}),
-  });
-  const text = `${JSON.stringify(document, null, 2)}\n`;
-  if (values.output === undefined) ctx.stdout.write(text);
-  else await writeFileAtomic(values.output, text);
-  const drafts = document.statements.filter((s) => s.status === 'not_affected').length;
-  if (drafts > 0) {
-    print(
-      ctx.stderr,
-      `${drafts} drift acknowledgement(s) drafted: replace each placeholder impact_statement, then \`stella vex sign\`.`,
-    );
-  }
-  return EXIT.ok;
-}
+  },
+);
 
-async function vexSign(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseFlags(
-    'vex sign',
-    args,
-    { key: { type: 'string' }, output: { type: 'string', short: 'o' }, help: { type: 'boolean' } },
-    SIGN_USAGE,
-  );
-  if (values.help) {
-    print(ctx.stdout, SIGN_USAGE);
+const vexSign = defineCommand(
+  {
+    name: 'vex sign',
+    usage: SIGN_USAGE,
+    options: { key: { type: 'string' }, output: { type: 'string', short: 'o' } },
+    positionals: 1,
+  },
+  async ({ values, positionals }, ctx) => {
+    if (values.key === undefined) throw usageError('stella vex sign: --key KEY is required', SIGN_USAGE);
+    const file = positionals[0]!;
+    const document = await readJsonFile(file);
+    if (JSON.stringify(document).includes(PLACEHOLDER_MARKER)) {
+      print(
+        ctx.stderr,
+        `warning: ${file} still holds a placeholder impact statement: admission will refuse it`,
+      );
+    }
+    const envelope = await signVex(document, createSigner(await readPrivateKeyFile(values.key)), file);
+    const text = `${JSON.stringify(envelope, null, 2)}\n`;
+    if (values.output === undefined) ctx.stdout.write(text);
+    else await writeFileAtomic(values.output, text);
     return EXIT.ok;
-  }
-  requirePositionals('vex sign', positionals, 1, SIGN_USAGE);
-  if (values.key === undefined) throw usageError('stella vex sign: --key KEY is required', SIGN_USAGE);
-  const file = positionals[0]!;
-  const document = await readJsonFile(file);
-  if (JSON.stringify(document).includes(PLACEHOLDER_MARKER)) {
-    print(
-      ctx.stderr,
-      `warning: ${file} still holds a placeholder impact statement: admission will refuse it`,
-    );
-  }
-  const envelope = await signVex(document, createSigner(await readPrivateKeyFile(values.key)), file);
-  const text = `${JSON.stringify(envelope, null, 2)}\n`;
-  if (values.output === undefined) ctx.stdout.write(text);
-  else await writeFileAtomic(values.output, text);
-  return EXIT.ok;
-}
+  },
+);
 
 function defaultAuthor(): string {
   try {

@@ -37,9 +37,17 @@ export function publicKeyOf(key: KeyObject): KeyObject {
 
 /** `sha256:` + hex SHA-256 of the DER SubjectPublicKeyInfo (SPEC §7); a private key gives its public key's id. */
 export function keyIdOf(key: KeyObject): string {
-  const spki = publicKeyOf(key).export({ type: 'spki', format: 'der' });
-  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+  let id = keyIds.get(key);
+  if (id === undefined) {
+    const spki = publicKeyOf(key).export({ type: 'spki', format: 'der' });
+    id = `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+    keyIds.set(key, id);
+  }
+  return id;
 }
+
+/** A KeyObject never changes: its id is computed once (verification asks for it per key per envelope). */
+const keyIds = new WeakMap<KeyObject, string>();
 
 const jwkAlgorithm = (jwk: JWK): string | undefined =>
   jwk.kty === 'OKP' && jwk.crv === 'Ed25519'

@@ -224,6 +224,42 @@ describe('verifySeal: each failure has its code', () => {
     for (const seal of tampered) expect(() => verifySeal(seal, trust)).toThrow(code('SEAL_OUTER_MISMATCH'));
   });
 
+  it('SEAL_INVALID for an unsigned entry that is not an entry, even where the signed one is valid', () => {
+    const withFiles = (files: unknown[]): unknown => ({ ...sealed, manifest: { ...sealed.manifest, files } });
+    const files = sealed.manifest.files;
+    const cases: unknown[] = [
+      withFiles(files.map((f, i) => (i === 1 ? { ...f, mode: '999' } : f))),
+      withFiles(files.map((f, i) => (i === 1 ? { ...f, extra: true } : f))),
+      withFiles(files.map((f, i) => (i === 1 ? 'not an entry' : f))),
+      withFiles(files.map((f, i) => (i === 1 ? null : f))),
+      { ...sealed, manifest: { ...sealed.manifest, extra: 1 } },
+    ];
+    for (const seal of cases) expect(() => verifySeal(seal, trust)).toThrow(code('SEAL_INVALID'));
+    expect(() => verifySeal(cases[0], trust)).toThrow(/field manifest\.files\.1\.mode/);
+  });
+
+  it('returns the signed entries and the canonical text of the signed files array', () => {
+    const verified = verifySeal(JSON.parse(JSON.stringify(sealed)), trust);
+    expect(verified.seal).toEqual(sealed);
+    expect(verified.seal.manifest.files).toBe(verified.payload.manifest.files);
+    const text = Buffer.from(sealed.envelope.payload, 'base64').toString('utf8');
+    expect(text).toContain(`"files":${verified.canonicalFiles},"merkleRoot"`);
+    expect(JSON.parse(verified.canonicalFiles)).toEqual(payloadOf(sealed).manifest.files);
+  });
+
+  it('reports each step to onPhase, in order', () => {
+    const phases: string[] = [];
+    verifySeal(sealed, trust, { onPhase: (p) => phases.push(p) });
+    expect(phases).toEqual([
+      'verify.shape',
+      'verify.signature',
+      'verify.parse',
+      'verify.canonical',
+      'verify.merkle',
+      'verify.outer',
+    ]);
+  });
+
   it('SEAL_ROOT_MISMATCH when the root envelope is a validly signed statement of another seal', async () => {
     const otherSeal = await sealManifest(sealRequest({ files: [file('/etc/passwd', 'root')] }), signer);
     expect(() => verifySeal({ ...sealed, rootEnvelope: otherSeal.rootEnvelope }, trust)).toThrow(

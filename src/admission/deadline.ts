@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from './ports.ts';
 
 /**
@@ -20,8 +19,21 @@ export function deadlineFor(
   return startedAt + Math.max(Math.min(MIN_BUDGET_MS, timeoutMs), timeoutMs - marginMs);
 }
 
-/** The real clock: `Date.now` and an abortable timer. */
+/**
+ * The real clock: `Date.now` and an abortable timer. An aborted sleep clears its timer and never settles
+ * (the port allows it): every decision aborts its deadline sleep when it is done, and rejecting would
+ * build an AbortError with a stack trace per request for nobody to read.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal.aborted) return;
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', cancel);
+        resolve();
+      }, ms);
+      const cancel = () => clearTimeout(timer);
+      signal.addEventListener('abort', cancel, { once: true });
+    }),
 };

@@ -73,7 +73,9 @@ describe('decideAdmission: verdicts', () => {
   it('denies RequireVex without a VEX, carrying the exact stella vex gen command', async () => {
     const { ports, calls } = fakePorts([drift('lang/node', 'RequireVex')]);
     const outcome = await decideAdmission(podRequest([IMAGE]), options(), ports);
-    const command = `stella vex gen --from-drift registry.example/app@${BASE} registry.example/app@${CUR}`;
+    const command =
+      `stella vex gen --from-drift registry.example/app@${BASE} registry.example/app@${CUR}` +
+      ' --facet lang/node --quota lang/node:maxChangedFiles=20,onExceed=RequireVex';
     expect(outcome.result.allowed).toBe(false);
     expect(outcome.result.requiredVexStatement).toBe(command);
     expect(outcome.result.message).toContain(command);

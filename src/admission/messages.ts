@@ -1,5 +1,8 @@
 import type { AdmissionResult } from '../model/admission.ts';
 import type { QuotaViolation } from '../model/drift.ts';
+import type { PartialQuota } from '../model/facet.ts';
+import type { ResolvedPolicy } from '../model/policy.ts';
+import { formatQuotaFlag, quotaKeyOf } from '../quota/flag.ts';
 import type { FacetOutcome, ImageOutcome } from './outcome.ts';
 import type { Workload } from './workload.ts';
 
@@ -27,9 +30,45 @@ export function formatFacet(facet: FacetOutcome): string {
   return `facet ${facet.facetId}: ${facet.drift.quotaVerdict.violations.map(formatViolation).join(', ')}`;
 }
 
-/** The command that drafts the VEX a RequireVex denial asks for (SPEC §12). */
-export function vexGenCommand(repository: string, baselineDigest: string, currentDigest: string): string {
-  return `stella vex gen --from-drift ${repository}@${baselineDigest} ${repository}@${currentDigest}`;
+/**
+ * The quota that reproduces a RequireVex verdict on the command line: the policy's own limits for the
+ * facet, each limit the drift exceeded (the one that applied, wherever it came from: facets, seal,
+ * defaults), and `onExceed: RequireVex`. Unexceeded limits the policy does not set may differ on the
+ * user's machine; they change the wording of the draft, never which facets it acknowledges.
+ */
+export function reproducingQuota(facet: FacetOutcome, policy: Pick<ResolvedPolicy, 'quotas'>): PartialQuota {
+  const exceeded = Object.fromEntries(
+    facet.drift.quotaVerdict.violations.map((v) => [quotaKeyOf(v.quotaField), v.limit]),
+  );
+  return { ...policy.quotas[facet.facetId], ...exceeded, onExceed: 'RequireVex' };
+}
+
+/**
+ * The command that drafts the VEX a RequireVex denial asks for (SPEC §12): the facets that need one, each
+ * with the quota that gave its verdict, so the draft acknowledges exactly the denied facets whatever quotas
+ * the user's own `stella` would apply.
+ */
+export function vexGenCommand(
+  repository: string,
+  baselineDigest: string,
+  currentDigest: string,
+  facets: readonly { readonly facetId: string; readonly quota: PartialQuota }[],
+): string {
+  const flags = facets.map((f) => ` --facet ${f.facetId} --quota ${formatQuotaFlag(f.facetId, f.quota)}`);
+  return `stella vex gen --from-drift ${repository}@${baselineDigest} ${repository}@${currentDigest}${flags.join('')}`;
+}
+
+/** The vex gen command of an evaluated image, when a facet requires a VEX. */
+function vexGenCommandOf(outcome: ImageOutcome): string | undefined {
+  if (outcome.kind !== 'evaluated') return undefined;
+  const facets = outcome.evaluation.facets.filter((f) => f.decision === 'RequireVex');
+  if (facets.length === 0) return undefined;
+  return vexGenCommand(
+    outcome.repository,
+    outcome.baseline.imageDigest,
+    outcome.imageDigest,
+    facets.map((f) => ({ facetId: f.facetId, quota: reproducingQuota(f, outcome.policy) })),
+  );
 }
 
 function who(outcome: ImageOutcome): string {
@@ -63,9 +102,10 @@ export function denialLines(outcome: ImageOutcome): string[] {
         const reason = facet.vex?.acknowledged === false && facet.vex.reason ? ` (${facet.vex.reason})` : '';
         lines.push(`  needs a signed VEX acknowledging the drift${reason}: ${formatFacet(facet)}`);
       }
-      if (vex.length > 0) {
+      const command = vexGenCommandOf(outcome);
+      if (command !== undefined) {
         lines.push(
-          `  draft it with: ${vexGenCommand(outcome.repository, outcome.baseline.imageDigest, outcome.imageDigest)}`,
+          `  draft it with: ${command}`,
           '  then sign and submit it: stella vex sign, stella vex submit',
         );
       }
@@ -110,11 +150,7 @@ export function aggregateResult(workload: Workload, outcomes: readonly ImageOutc
         )
       : [],
   );
-  const vexCommands = outcomes.flatMap((o) =>
-    o.kind === 'evaluated' && o.evaluation.facets.some((f) => f.decision === 'RequireVex')
-      ? [vexGenCommand(o.repository, o.baseline.imageDigest, o.imageDigest)]
-      : [],
-  );
+  const vexCommands = outcomes.flatMap((o) => vexGenCommandOf(o) ?? []);
   const target = `${workload.kind} ${workload.namespace}/${workload.name || '(generated name)'}`;
   const message = allowed
     ? `zastava allowed ${target}`

@@ -6,7 +6,9 @@ import { computeDrift } from '../drift/report.ts';
 import { DRIFT_FORMATS, formatDrift, type DriftFormat } from '../drift/format/index.ts';
 import { isSealsFile, loadDriftSide, type LoadedSide } from '../drift/input.ts';
 import type { Decision, DriftReport } from '../model/drift.ts';
-import { quotaResolver } from '../quota/resolve.ts';
+import { quotaResolver, type PolicyQuotaSource } from '../quota/resolve.ts';
+import { parseQuotaFlag } from '../quota/flag.ts';
+import type { PartialQuota } from '../model/facet.ts';
 import { effectiveFacets, quotaSourcesFromPolicy } from '../quota/policy.ts';
 import { parseReference, repositoryOf } from '../image/index.ts';
 import { ClusterFacetPolicy, FacetPolicy } from '../k8s/crd-schema.ts';
@@ -22,13 +24,14 @@ import { storedInputs } from './stored-inputs.ts';
 import { isStoredInput } from '../drift/stored-input.ts';
 import { STORE_FLAG_OPTIONS, type StoreFlags } from '../config/store.ts';
 
-const USAGE = `stella drift BASE CUR [--facets FILE] [--policy FILE [--namespace NS]] [--facet ID]… [--format table|json|markdown] [--fail-on warn|require-vex|block|never] [--no-verify] [--key PUB | --keyring FILE] ${IMAGE_FLAGS_USAGE}
+const USAGE = `stella drift BASE CUR [--facets FILE] [--policy FILE [--namespace NS]] [--quota FACET:field=value,…]… [--facet ID]… [--format table|json|markdown] [--fail-on warn|require-vex|block|never] [--no-verify] [--key PUB | --keyring FILE] ${IMAGE_FLAGS_USAGE}
 
 BASE and CUR are image references (sealed on the fly), seals files (verified unless --no-verify),
 stored:sha256:… (an image's seals in the store) or baseline:REPO (its latest approved baseline).
 With both sides from the store, the drift is recorded in the drift history.
 --policy FILE: FacetPolicy / ClusterFacetPolicy resources (YAML), resolved for CUR's repository in NS
 (default "default") exactly as the webhook resolves them.
+--quota config:maxChangedFiles=0,onExceed=RequireVex: one facet's limits, above every other source.
 Exit: 0 Pass or Warn, 3 RequireVex, 4 Block (5 Warn with --fail-on warn), 1 error, 2 usage.`;
 
 /** Flags shared by `stella drift` and `stella vex gen --from-drift`. */
@@ -37,6 +40,7 @@ export const DRIFT_INPUT_FLAGS = {
   policy: { type: 'string' },
   namespace: { type: 'string' },
   facet: { type: 'string', multiple: true },
+  quota: { type: 'string', multiple: true },
   'no-verify': { type: 'boolean' },
   key: { type: 'string' },
   keyring: { type: 'string' },
@@ -49,6 +53,7 @@ type DriftInputValues = {
   policy?: string | undefined;
   namespace?: string | undefined;
   facet?: string[] | undefined;
+  quota?: string[] | undefined;
   'no-verify'?: boolean | undefined;
   key?: string | undefined;
   keyring?: string | undefined;
@@ -77,6 +82,8 @@ export async function driftFromArgs(
           repository: await repositoryOfInput(cur),
         });
   const facets = policy === undefined ? baseFacets : effectiveFacets(baseFacets, policy);
+  const sources = policy === undefined ? { facets } : quotaSourcesFromPolicy(policy, baseFacets);
+  const inline = quotaFlags(command, values.quota ?? [], usage);
   const needsTrust = !values['no-verify'] && ((await isSealsFile(base)) || (await isSealsFile(cur)));
   const trust = needsTrust ? await trustFor(command, values, ctx, usage) : null;
 
@@ -103,11 +110,11 @@ export async function driftFromArgs(
         ? { baseline: baseline.packages, current: current.packages }
         : undefined;
     const report = computeDrift(baseline.side, current.side, {
-      quotas: quotaResolver(
-        policy === undefined
-          ? { facets, sealed: baseline.sealedQuotas }
-          : { ...quotaSourcesFromPolicy(policy, baseFacets), sealed: baseline.sealedQuotas },
-      ),
+      quotas: quotaResolver({
+        ...sources,
+        policies: [...inline, ...(sources.policies ?? [])],
+        sealed: baseline.sealedQuotas,
+      }),
       ...(packages ? { packages } : {}),
       ...(values.facet?.length ? { facetIds: values.facet } : {}),
     });
@@ -127,6 +134,20 @@ function assertKnownFacets(ids: readonly string[], baseline: LoadedSide, current
       throw new FacetError('FACET_UNKNOWN', `--facet ${id}: no such facet (known: ${[...known].join(', ')})`);
     }
   }
+}
+
+/** `--quota FACET:field=value,…` flags: the most specific quota source, above any `--policy`. */
+function quotaFlags(command: string, flags: readonly string[], usage: string): PolicyQuotaSource[] {
+  if (flags.length === 0) return [];
+  const quotas: Record<string, PartialQuota> = {};
+  for (const flag of flags) {
+    const parsed = parseQuotaFlag(flag);
+    if (!parsed.ok) throw usageError(`stella ${command}: --quota ${flag}: ${parsed.reason}`, usage);
+    if (parsed.facetId in quotas)
+      throw usageError(`stella ${command}: --quota ${parsed.facetId} is given twice`, usage);
+    quotas[parsed.facetId] = parsed.quota;
+  }
+  return [{ name: '--quota', quotas }];
 }
 
 /** FacetPolicy / ClusterFacetPolicy resources from a YAML (or JSON) file, one per document. */

@@ -13,9 +13,13 @@ import { readJsonFile } from './key-options.ts';
 import { IMAGE_FLAGS_USAGE } from './image-options.ts';
 import { writeFileAtomic } from './write-atomic.ts';
 
-const GEN_USAGE = `stella vex gen --from-drift BASE CUR [--author A] [--output FILE] [--facets FILE] [--no-verify] [--key PUB | --keyring FILE] ${IMAGE_FLAGS_USAGE}`;
+const GEN_LINE = `stella vex gen --from-drift BASE CUR [--author A] [--output FILE] [--facets FILE] [--policy FILE [--namespace NS]] [--quota FACET:field=value,…]… [--facet ID]… [--no-verify] [--key PUB | --keyring FILE] ${IMAGE_FLAGS_USAGE}`;
+const GEN_USAGE = `${GEN_LINE}
+
+Drafts one acknowledgement per facet whose verdict is RequireVex (quotas as for stella drift; a webhook
+denial prints the --facet and --quota flags that reproduce its verdict), plus the fixed CVEs.`;
 const SIGN_USAGE = 'stella vex sign DOC --key KEY [--output FILE]';
-const USAGE = `${GEN_USAGE}\n${SIGN_USAGE}\n${SUBMIT_USAGE}`;
+const USAGE = `${GEN_LINE}\n${SIGN_USAGE}\n${SUBMIT_USAGE}`;
 
 /** `stella vex gen` drafts the OpenVEX document for a drift; `stella vex sign` wraps one in DSSE. */
 export const vexCommand: Command = async (args, ctx) => {

@@ -72,8 +72,10 @@ describe.each(BACKENDS)('admission against the store on %s', (backend) => {
   it('denies drift over a RequireVex quota with the vex gen command, recording it under the uid', async () => {
     const outcome = await decide('uid-deny');
     expect(outcome.result.allowed).toBe(false);
+    // the policy's limit, the default churn limit the drift also exceeded, and the action
     expect(outcome.result.requiredVexStatement).toBe(
-      `stella vex gen --from-drift ${REPO}@${v1.imageDigest} ${REPO}@${v2.imageDigest}`,
+      `stella vex gen --from-drift ${REPO}@${v1.imageDigest} ${REPO}@${v2.imageDigest}` +
+        ' --facet binary --quota binary:maxChurnPercent=5,maxChangedFiles=1,onExceed=RequireVex',
     );
     expect(outcome.result.message).toMatch(/facet binary: .*MaxChangedFiles 4 > limit 1/);
     expect(outcome.recorded).toBe(true);

@@ -323,6 +323,29 @@ describe('stella drift on images', () => {
     );
   });
 
+  it("takes one facet's limits from --quota, above --policy; a malformed --quota is a usage error", async () => {
+    const policyFile = join(dir, 'policy.yaml');
+    // policy.yaml (the test above): lang/node Warn everywhere; --quota makes it RequireVex again.
+    const { code, report } = await driftJson(
+      ref('base'),
+      ref('current'),
+      '--policy',
+      policyFile,
+      '--quota',
+      'lang/node:maxChangedFiles=1,onExceed=RequireVex',
+      '--facet',
+      'lang/node',
+    );
+    expect(report.facets.map((f) => f.facetId)).toEqual(['lang/node']);
+    expect(report.facets[0]!.quotaVerdict).toMatchObject({ passed: false, recommendedAction: 'RequireVex' });
+    expect(code).toBe(3);
+    for (const bad of ['lang/node', 'lang/node:maxChangedFiles=-1', 'lang/node:bogus=1']) {
+      expect((await stella('drift', ref('base'), ref('current'), '--quota', bad)).code).toBe(2);
+    }
+    const twice = ['--quota', 'binary:maxChangedFiles=1', '--quota', 'binary:onExceed=Warn'];
+    expect((await stella('drift', ref('base'), ref('current'), ...twice)).code).toBe(2);
+  });
+
   it('prints markdown for a pull request', async () => {
     const md = await stella('drift', ref('base'), ref('current'), '--format', 'markdown');
     expect(md.out).toContain('### ⛔ Facet drift: **Block**');

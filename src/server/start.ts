@@ -8,6 +8,7 @@ import type { ServerConfig } from '../config/server.ts';
 import { openStore, type OpenedStore } from '../store/open.ts';
 import { createApp, type AppOptions } from './app.ts';
 import { jwtVerifier } from './auth.ts';
+import { DEFAULT_DRAIN_TIMEOUT_MS, drainOnClose } from './drain.ts';
 
 export interface StartOptions {
   readonly logger: Logger;
@@ -17,13 +18,22 @@ export interface StartOptions {
   readonly readiness?: AppOptions['readiness'];
   /** An already open store (tests); otherwise opened from the configuration, migrations first. */
   readonly store?: OpenedStore;
+  /**
+   * How long `close` lets requests in flight finish before it cuts their connections (default 25 s,
+   * inside Kubernetes' default 30 s termination grace period).
+   */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface RunningServer {
   readonly server: Server;
   readonly url: string;
   readonly store: OpenedStore;
-  /** Stops accepting, lets in-flight requests finish, then closes the store. */
+  /**
+   * Drains: stops accepting connections, answers the requests in flight (and any that arrive on open
+   * keep-alive connections meanwhile) with `Connection: close`, closes idle connections at once, cuts
+   * what is left after the drain timeout, then closes the store.
+   */
   close(): Promise<void>;
 }
 
@@ -67,6 +77,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
           );
     server.headersTimeout = 30_000;
     server.requestTimeout = 120_000;
+    const drain = drainOnClose(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {
@@ -85,10 +96,12 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       store,
       close: () =>
         (closing ??= (async () => {
-          await new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeIdleConnections();
-          });
+          const cut = await drain(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+          if (cut > 0)
+            options.logger.warn(
+              { connections: cut },
+              'drain timeout: connections with requests in flight cut',
+            );
           if (options.store === undefined) await store.close();
         })()),
     };

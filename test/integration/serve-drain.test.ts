@@ -1,0 +1,237 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { Agent, request } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './registry/registry-process.ts';
+import { makeTestPki, type TestPki } from './registry/tls.ts';
+import { PG_URL } from './store-harness.ts';
+
+// SPEC §11 "Graceful shutdown on SIGTERM: stop accepting, finish in-flight reviews", on a real `stella
+// serve` child over HTTPS. A review is held in flight honestly: its image is a tag, which the webhook
+// resolves with a registry HEAD, and the loopback registry answers that HEAD slowly.
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HEAD_DELAY_MS = 2000;
+const GRACE_MS = 10_000;
+const MANIFEST = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}');
+const DIGEST = `sha256:${createHash('sha256').update(MANIFEST).digest('hex')}`;
+
+interface SlowRegistry {
+  readonly host: string;
+  /** Resolves when the first manifest HEAD arrives (the review is then in flight). */
+  readonly headArrived: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A registry that answers `/v2/` at once and every manifest request after HEAD_DELAY_MS. */
+async function slowRegistry(): Promise<SlowRegistry> {
+  let arrived: () => void = () => {};
+  const headArrived = new Promise<void>((r) => (arrived = r));
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/v2/' || req.url === '/v2') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      return;
+    }
+    if (/^\/v2\/.+\/manifests\//.test(req.url ?? '')) {
+      arrived();
+      setTimeout(() => {
+        res.writeHead(200, {
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'docker-content-digest': DIGEST,
+          'content-length': String(MANIFEST.length),
+        });
+        res.end(req.method === 'HEAD' ? undefined : MANIFEST);
+      }, HEAD_DELAY_MS);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    headArrived,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+function review(uid: string, image: string): string {
+  return JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid,
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      namespace: 'shop',
+      operation: 'CREATE',
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'slow', namespace: 'shop' },
+        spec: { containers: [{ name: 'app', image }] },
+      },
+    },
+  });
+}
+
+function send(
+  url: string,
+  method: string,
+  path: string,
+  ca: string,
+  options: { body?: string; agent?: Agent } = {},
+): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}${path}`,
+      {
+        method,
+        ca,
+        agent: options.agent ?? false,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('stella serve on SIGTERM', () => {
+  let dir: string;
+  let pki: TestPki;
+  let ca: string;
+  let registry: SlowRegistry;
+  let serve: ChildProcess;
+  let log = '';
+  let url: string;
+  const schema = `zt_drain_${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'zastava-drain-'));
+    await mkdir(join(dir, 'pki'));
+    pki = await makeTestPki(join(dir, 'pki'));
+    ca = await readFile(pki.caFile, 'utf8');
+    registry = await slowRegistry();
+    const port = await freePort();
+    url = `https://127.0.0.1:${port}`;
+    serve = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin', 'stella.js'),
+        'serve',
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--tls-cert',
+        pki.serverCert,
+        '--tls-key',
+        pki.serverKey,
+        '--database-url',
+        PG_URL,
+        '--database-schema',
+        schema,
+        '--tenant',
+        'drain',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ZASTAVA_DATA_DIR: join(dir, 'data') },
+      },
+    );
+    serve.stdout?.on('data', (c: Buffer) => (log += c.toString()));
+    serve.stderr?.on('data', (c: Buffer) => (log += c.toString()));
+    let ready = false;
+    for (let i = 0; i < 120 && !ready && serve.exitCode === null; i++) {
+      ready = (await send(url, 'GET', '/readyz', ca).catch(() => ({ status: 0 }))).status === 200;
+      if (!ready) await sleep(250);
+    }
+    expect(ready, `stella serve not ready:\n${log.slice(-3000)}`).toBe(true);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (serve !== undefined && serve.exitCode === null && serve.signalCode === null) serve.kill('SIGKILL');
+    await registry?.close();
+    await admin((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('finishes the review in flight with its decision, refuses new connections, and exits 0', async () => {
+    // An idle keep-alive connection must not hold the shutdown up.
+    const agent = new Agent({ keepAlive: true, ca });
+    expect((await send(url, 'GET', '/healthz', ca, { agent })).status).toBe(200);
+
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+      serve.once('exit', (code) => resolve({ code, at: Date.now() })),
+    );
+    const uid = `drain-${randomBytes(4).toString('hex')}`;
+    // The review goes on a keep-alive connection, as the API server sends them.
+    const reviewer = new Agent({ keepAlive: true, ca });
+    const inFlight = send(url, 'POST', '/validate', ca, {
+      body: review(uid, `${registry.host}/shop/slow:v1`),
+      agent: reviewer,
+    });
+    await registry.headArrived;
+    const signalledAt = Date.now();
+    serve.kill('SIGTERM');
+
+    // New connections are refused while the review is still being decided.
+    await sleep(300);
+    await expect(send(url, 'GET', '/healthz', ca)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+
+    const reply = await inFlight;
+    const answeredAt = Date.now();
+    expect(reply.status, log.slice(-3000)).toBe(200);
+    const body = JSON.parse(reply.text) as {
+      response: { uid: string; allowed: boolean; warnings?: string[] };
+    };
+    expect(body.response.uid).toBe(uid);
+    expect(body.response.allowed).toBe(true);
+    expect(body.response.warnings?.join('\n')).toContain(
+      `no approved baseline for ${registry.host}/shop/slow`,
+    );
+    expect(answeredAt - signalledAt).toBeGreaterThanOrEqual(HEAD_DELAY_MS - 500);
+    // The client is told to reconnect (elsewhere) rather than keep a connection to a server going away.
+    expect(reply.headers.connection).toBe('close');
+
+    const { code, at } = await exited;
+    expect(code, log.slice(-3000)).toBe(0);
+    expect(at - signalledAt).toBeLessThan(GRACE_MS);
+    // Nothing waits for keep-alive connections to time out (5 s) once the review is answered.
+    expect(at - answeredAt).toBeLessThan(2000);
+    agent.destroy();
+    reviewer.destroy();
+
+    // The decision was recorded before the store closed.
+    const rows = await admin((c) =>
+      c.query(`SELECT action FROM "${schema}".facet_audit_log WHERE correlation_id = $1`, [uid]),
+    );
+    expect(rows.rows.map((r: { action: string }) => r.action)).toEqual(['admission.decision']);
+    expect(log).toContain('shutting down');
+  }, 30_000);
+});

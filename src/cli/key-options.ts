@@ -5,15 +5,11 @@ import {
   exportPrivateKeyPem,
   exportPublicKeyPem,
   generateKeyPair,
-  readKeyringFile,
-  keyringTrust,
   readPrivateKeyFile,
   readPublicKeyFile,
-  staticTrust,
-  createSigner,
-  type Signer,
-  type TrustStore,
-} from '../seal/index.ts';
+} from '../seal/keys.ts';
+import { createSigner, type Signer } from '../seal/signer.ts';
+import { staticTrust, type TrustStore } from '../seal/trust.ts';
 import type { CliContext } from './context.ts';
 import { print } from './context.ts';
 import { CliError, usageError } from './errors.ts';
@@ -56,6 +52,8 @@ export async function resolveTrust(
     throw usageError(`stella ${command}: give exactly one of --key PUB or --keyring FILE`, usage);
   }
   if (values.key !== undefined) return staticTrust([await readPublicKeyFile(values.key)]);
+  // The keyring's schema loads only for --keyring: `stella seal` never needs it.
+  const { keyringTrust, readKeyringFile } = await import('../seal/keyring.ts');
   return keyringTrust(await readKeyringFile(values.keyring!));
 }
 

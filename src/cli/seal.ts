@@ -1,16 +1,13 @@
 import { userInfo, hostname } from 'node:os';
-import { defaultFacets, loadFacetsFile } from '../facets/load.ts';
 import { FacetError } from '../facets/errors.ts';
 import type { FacetDefinition } from '../model/facet.ts';
 import type { SealSet } from '../model/seal.ts';
-import { buildInTotoStatement, signInTotoStatement } from '../seal/index.ts';
-import { sealImage } from '../seal/seal-image.ts';
+import type { Signer } from '../seal/signer.ts';
 import { parseFlags, requirePositionals } from './args.ts';
 import { print, type CliContext, type Command } from './context.ts';
 import { EXIT, usageError } from './errors.ts';
 import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
 import { STORE_FLAG_OPTIONS, STORE_FLAGS_USAGE } from '../config/store.ts';
-import { storeSeals, submitSeals } from './submit-seals.ts';
 import { resolveSigner } from './key-options.ts';
 import { progressBar } from './progress.ts';
 import { writeFileAtomic } from './write-atomic.ts';
@@ -53,18 +50,36 @@ export const sealCommand: Command = async (args, ctx) => {
   if (values.server !== undefined && token === undefined) {
     throw usageError('stella seal: --server needs --token T (or ZASTAVA_TOKEN)', USAGE);
   }
-  const facets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
-  const only = values.facet ?? [];
-  checkFacetIds(only, facets);
-  const signer = await resolveSigner(values.key, ctx);
-  const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
-  const { sealSet } = await sealImage(positionals[0]!, signer, {
-    facets,
-    only,
-    open: imageOptions(values, ctx),
-    sealedBy: values['sealed-by'] ?? defaultSealedBy(ctx),
-    onProgress: (p) => progress.update(p.bytes, p.totalBytes, `layer ${p.layer + 1}/${p.layers}`),
-  }).finally(() => progress.done());
+  const ref = positionals[0]!;
+  // The layer worker boots (~60 ms of CPU) while this thread loads the reader's modules and reads the
+  // facets, the key and the image's manifests; `rootfs:` reads no layers and needs none.
+  const pool = ref.startsWith('rootfs:')
+    ? undefined
+    : (await import('../extract/layer-runner.ts')).createLayerPool();
+  let sealSet: SealSet;
+  let signer: Signer;
+  try {
+    // Loaded here rather than at the top so that `--help` and flag errors cost no reader modules.
+    const [{ defaultFacets, loadFacetsFile }, { sealImage }] = await Promise.all([
+      import('../facets/load.ts'),
+      import('../seal/seal-image.ts'),
+    ]);
+    const facets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
+    const only = values.facet ?? [];
+    checkFacetIds(only, facets);
+    signer = await resolveSigner(values.key, ctx);
+    const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
+    ({ sealSet } = await sealImage(ref, signer, {
+      facets,
+      only,
+      open: imageOptions(values, ctx),
+      sealedBy: values['sealed-by'] ?? defaultSealedBy(ctx),
+      ...(pool === undefined ? {} : { pool }),
+      onProgress: (p) => progress.update(p.bytes, p.totalBytes, `layer ${p.layer + 1}/${p.layers}`),
+    }).finally(() => progress.done()));
+  } finally {
+    await pool?.close();
+  }
 
   if (values['report-unmatched'] && sealSet.report) {
     print(ctx.stderr, `${sealSet.report.unmatchedFiles} files matched no facet`);
@@ -75,8 +90,13 @@ export const sealCommand: Command = async (args, ctx) => {
       `warning: ${anomaly.kind} at ${anomaly.path} (layer ${anomaly.layerDigest}): ${anomaly.message}`,
     );
   }
-  if (values.store) print(ctx.stderr, await storeSeals(sealSet, values, ctx));
+  // The store's modules (pg, PGlite) load only when a seal goes there.
+  if (values.store) {
+    const { storeSeals } = await import('./submit-seals.ts');
+    print(ctx.stderr, await storeSeals(sealSet, values, ctx));
+  }
   if (values.server !== undefined) {
+    const { submitSeals } = await import('./submit-seals.ts');
     print(ctx.stderr, await submitSeals(sealSet, values.server, token!));
   }
   const text = await render(sealSet, format, signer);
@@ -96,13 +116,10 @@ function checkFacetIds(ids: readonly string[], facets: readonly FacetDefinition[
   }
 }
 
-async function render(
-  sealSet: SealSet,
-  format: string,
-  signer: Parameters<typeof signInTotoStatement>[1],
-): Promise<string> {
+async function render(sealSet: SealSet, format: string, signer: Signer): Promise<string> {
   if (format === 'json') return JSON.stringify(sealSet, null, 2);
   if (format === 'in-toto') {
+    const { buildInTotoStatement, signInTotoStatement } = await import('../seal/in-toto.ts');
     return JSON.stringify(await signInTotoStatement(buildInTotoStatement(sealSet), signer), null, 2);
   }
   const rows = sealSet.seals.map((s) => [

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { getCompileCacheDir } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { parseDigest } from '../image/digest.ts';
 import type { LayerStreamResult } from '../image/layer-stream.ts';
 import { ExtractError } from './errors.ts';
@@ -68,7 +69,10 @@ export function workerPool(size: number): LayerRunner {
   const workers: Array<{ worker: Worker; jobs: number }> = [];
   let nextId = 1;
   const spawn = (): { worker: Worker; jobs: number } => {
-    const entry = { worker: new Worker(new URL('./layer-worker.ts', import.meta.url)), jobs: 0 };
+    const entry = {
+      worker: new Worker(new URL('./layer-worker.ts', import.meta.url), workerOptions()),
+      jobs: 0,
+    };
     entry.worker.unref();
     // A crashed worker leaves the pool; its jobs fail through their own listeners.
     const drop = (): void => {
@@ -197,6 +201,16 @@ export function workerPool(size: number): LayerRunner {
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * A worker does not inherit `module.enableCompileCache()` (bin/stella.js calls it): it would strip and
+ * compile its modules again, ~130 ms of CPU instead of ~55 ms. Passing the directory on makes it use
+ * the same cache; a process without a cache starts its workers as before.
+ */
+function workerOptions(): WorkerOptions | undefined {
+  const dir = getCompileCacheDir?.();
+  return dir ? { env: { ...process.env, NODE_COMPILE_CACHE: dir } } : undefined;
 }
 
 /** A chunk whose ArrayBuffer it alone spans can be transferred; anything else is copied first. */

@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { exportJWK, importJWK, type JWK } from 'jose';
+import type * as Jose from 'jose';
+import type { JWK } from 'jose';
 import { SealError } from './errors.ts';
 
 /** SPEC §7: Ed25519 by default, ECDSA P-256 with SHA-256. */
@@ -81,6 +82,7 @@ async function importKey(text: string, source: string, want: 'private' | 'public
       throw new SealError('KEY_INVALID', `${source} is a public JWK where a private key is needed`);
     }
     try {
+      const { importJWK } = await loadJose();
       const imported = await importJWK(jwk, alg, { extractable: true });
       if (imported instanceof Uint8Array) throw new Error('a symmetric key');
       key = KeyObject.from(imported);
@@ -155,11 +157,16 @@ export function exportPrivateKeyPem(key: KeyObject): string {
   return key.export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
-export function exportPublicKeyJwk(key: KeyObject): Promise<JWK> {
-  return exportJWK(publicKeyOf(key));
+export async function exportPublicKeyJwk(key: KeyObject): Promise<JWK> {
+  return (await loadJose()).exportJWK(publicKeyOf(key));
 }
 
-export function exportPrivateKeyJwk(key: KeyObject): Promise<JWK> {
+export async function exportPrivateKeyJwk(key: KeyObject): Promise<JWK> {
   if (key.type !== 'private') throw new SealError('KEY_INVALID', 'a public key has no private JWK');
-  return exportJWK(key);
+  return (await loadJose()).exportJWK(key);
+}
+
+/** jose (46 modules) is loaded only for JWK keys: PEM keys, the common case, never need it. */
+function loadJose(): Promise<typeof Jose> {
+  return import('jose');
 }

@@ -22,6 +22,8 @@ export interface SealImageOptions {
   readonly capture?: ExtractOptions['capture'];
   readonly onProgress?: ExtractOptions['onProgress'];
   readonly signal?: AbortSignal;
+  /** Layer workers to use (already booted, or shared by a server); left open. */
+  readonly pool?: ExtractOptions['pool'];
 }
 
 /** The image's identity and per-facet manifests, before signing: what drift needs from an image. */
@@ -50,6 +52,7 @@ export async function readImage(refText: string, options: SealImageOptions): Pro
     ...(options.capture === undefined ? {} : { capture: options.capture }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.pool === undefined ? {} : { pool: options.pool }),
   };
   const extractedAt = (options.now?.() ?? new Date()).toISOString();
   if (opened.kind === 'rootfs') {

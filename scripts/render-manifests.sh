@@ -51,9 +51,12 @@ header() { # VALUES_FILE_OR_EMPTY
 {
   header ""
   echo "# Apply before the webhook manifests, and again on every upgrade (Helm never upgrades CRDs)."
-  # The chart's crds/ files, each its own document (`helm show crds` joins them without separators).
+  # The chart's crds/ files, each its own document: every one starts with `---` (src/k8s/crd-yaml.ts).
   for crd in "$chart"/crds/*.yaml; do
-    echo "---"
+    [[ "$(head -n 1 "$crd")" == "---" ]] || {
+      echo "render-manifests: $crd does not start with ---; run node scripts/gen-crds.ts" >&2
+      exit 1
+    }
     cat "$crd"
   done
 } >"$out/crds.yaml"

@@ -182,6 +182,22 @@ describe('helm install into a real API server', () => {
         },
         /spec\.facets\[0\]\.facetId: Invalid value: "Bad ID"/,
       ],
+      // quotas keys: the CRD's CEL rule (FacetId), and at most 64 of them
+      [
+        { imageRepositories: ['a/*'], quotas: { 'Lang/Node': { maxChangedFiles: 1 } } },
+        /spec\.quotas: Invalid value: .*quotas keys are facet ids/,
+      ],
+      [
+        { imageRepositories: ['a/*'], quotas: { 'lang node': { onExceed: 'Block' } } },
+        /spec\.quotas: Invalid value: .*quotas keys are facet ids/,
+      ],
+      [
+        {
+          imageRepositories: ['a/*'],
+          quotas: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, {}])),
+        },
+        /spec\.quotas: Too many: 65: must have at most 64 items/,
+      ],
       [{ imageRepositories: ['a/*'], noBaseline: 'maybe' }, /spec\.noBaseline: Unsupported value: "maybe"/],
       [{ imageRepositories: ['a/*'], onExceed: 'Block' }, /unknown field "spec\.onExceed"/],
     ];

@@ -1,12 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { isZastavaError } from '../model/errors.ts';
+import { FacetId } from '../model/facet.ts';
+import { FacetPolicySpec } from '../model/policy.ts';
 import {
   ClusterFacetPolicy,
   FacetPolicy,
   policyCrds,
+  QUOTA_KEYS_RULE,
   specOpenApiSchema,
   toStructuralSchema,
 } from './crd-schema.ts';
@@ -27,6 +31,13 @@ function walk(
   }
   if (schema.items) walk(schema.items, visit, `${path}[]`);
   if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, visit, `${path}.*`);
+}
+
+/** The schema node at a dotted path (numeric steps index lists). */
+function at(node: unknown, path: string): Record<string, Record<string, unknown>> {
+  let current = node;
+  for (const step of path.split('.')) current = (current as Record<string, unknown>)[step];
+  return current as Record<string, Record<string, unknown>>;
 }
 
 describe('policy CRDs', () => {
@@ -79,6 +90,72 @@ describe('policy CRDs', () => {
       .properties;
     expect(quota.onExceed).toMatchObject({ enum: ['Warn', 'Block', 'RequireVex'] });
     expect(quota.maxChurnPercent).toMatchObject({ type: 'number', minimum: 0, maximum: 100 });
+  });
+
+  it('starts every generated CRD file with a document marker (---), so the files concatenate', () => {
+    for (const [name, text] of renderCrdFiles()) {
+      expect(text.startsWith('---\n'), name).toBe(true);
+      expect(
+        parseAllDocuments(text).filter((d) => d.contents !== null),
+        name,
+      ).toHaveLength(1);
+    }
+  });
+
+  it('checks the quotas keys with a CEL rule: FacetId itself, at most 64 keys', () => {
+    for (const crd of policyCrds()) {
+      const quotas = at(crd, 'spec.versions.0.schema.openAPIV3Schema.properties.spec.properties.quotas');
+      expect(quotas).toMatchObject({ type: 'object', maxProperties: 64 });
+      expect(quotas['x-kubernetes-validations']).toEqual([
+        {
+          rule: "self.all(k, size(k) <= 128 && k.matches('^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)*$'))",
+          message: expect.stringContaining('quotas keys are facet ids') as unknown,
+        },
+      ]);
+    }
+    // The committed files carry it too (the chart installs those).
+    for (const [name] of renderCrdFiles()) {
+      expect(readFileSync(join(CRD_DIR, name), 'utf8'), name).toContain(QUOTA_KEYS_RULE.rule);
+    }
+  });
+
+  it("the CEL rule's pattern accepts exactly the keys the webhook's zod schema accepts", () => {
+    const pattern = new RegExp(/matches\('([^']+)'\)/.exec(QUOTA_KEYS_RULE.rule)![1]!);
+    const keys = ['os', 'lang/node', 'lang/python', 'binary', 'config', 'app.v2/assets_x-1', 'a'.repeat(128)];
+    const bad = [
+      '',
+      'Lang/Node',
+      'lang//node',
+      '/os',
+      'os/',
+      'lang node',
+      '-os',
+      'os/.x',
+      'a'.repeat(129),
+      'os*',
+    ];
+    for (const key of [...keys, ...bad]) {
+      const cel = key.length <= 128 && pattern.test(key);
+      expect(cel, key).toBe(FacetId.safeParse(key).success);
+    }
+    expect(keys.every((k) => FacetId.safeParse(k).success)).toBe(true);
+    expect(bad.some((k) => FacetId.safeParse(k).success)).toBe(false);
+  });
+
+  it('bounds the limits: counts are non-negative integers, churn a percentage from 0 to 100', () => {
+    const spec = specOpenApiSchema();
+    const quota = at(spec, 'properties.quotas.additionalProperties.properties');
+    expect(quota.maxChurnPercent).toMatchObject({ type: 'number', minimum: 0, maximum: 100 });
+    for (const field of ['maxChangedFiles', 'maxAddedFiles', 'maxRemovedFiles']) {
+      expect(quota[field], field).toMatchObject({ type: 'integer', minimum: 0 });
+    }
+  });
+
+  it('refuses more than 64 quota entries in zod as in the CRD', () => {
+    const quotas = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, {}]));
+    expect(FacetPolicySpec.safeParse({ imageRepositories: ['**'], quotas }).success).toBe(false);
+    delete quotas.f64;
+    expect(FacetPolicySpec.safeParse({ imageRepositories: ['**'], quotas }).success).toBe(true);
   });
 
   it('refuses a JSON Schema keyword Kubernetes cannot take', () => {

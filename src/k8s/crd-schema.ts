@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FACET_ID_MAX_LENGTH, FACET_ID_PATTERN } from '../model/facet.ts';
 import { FacetPolicySpec } from '../model/policy.ts';
 import { K8sError } from './errors.ts';
 
@@ -126,13 +127,33 @@ export function toStructuralSchema(schema: JsonSchema, path = 'spec'): JsonSchem
   return out;
 }
 
+/** The facet id pattern as CEL's `matches` (RE2) takes it: `/` needs no escape, and CEL has no `\/`. */
+const FACET_ID_RE2 = FACET_ID_PATTERN.source.replaceAll('\\/', '/');
+
+/**
+ * `x-kubernetes-validations` (CEL) for what a structural schema cannot say: the keys of `quotas` (OpenAPI
+ * 3.0 has no `propertyNames`). The rule is FacetId's own check, so the API server refuses a policy the
+ * webhook's zod parse would refuse. Any facet id is allowed, not only the defaults: seals may come from
+ * a facets file the API server cannot see. `quotas` has `maxProperties`, which keeps the rule's
+ * estimated cost far below the API server's limit.
+ */
+export const QUOTA_KEYS_RULE = Object.freeze({
+  rule: `self.all(k, size(k) <= ${FACET_ID_MAX_LENGTH} && k.matches('${FACET_ID_RE2}'))`,
+  message:
+    'quotas keys are facet ids (os, lang/node, binary, config, …): lower-case segments of a-z, 0-9, ".", "_" and "-" separated by "/", at most 128 characters',
+});
+
 export function specOpenApiSchema(): JsonSchema {
   const generated = z.toJSONSchema(FacetPolicySpec, {
     target: 'openapi-3.0',
     io: 'input',
     unrepresentable: 'throw',
   });
-  return toStructuralSchema(generated);
+  const spec = toStructuralSchema(generated);
+  const quotas = (spec.properties as Record<string, JsonSchema> | undefined)?.quotas;
+  if (quotas === undefined) throw new K8sError('CRD_SCHEMA_UNSUPPORTED', 'spec.quotas: missing');
+  quotas['x-kubernetes-validations'] = [{ ...QUOTA_KEYS_RULE }];
+  return spec;
 }
 
 /** The CustomResourceDefinition objects, in a fixed order with fixed key order (the files are compared). */

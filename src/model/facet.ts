@@ -19,14 +19,15 @@ export type FacetType = z.infer<typeof FacetType>;
 export const QuotaAction = z.enum(['Warn', 'Block', 'RequireVex']);
 export type QuotaAction = z.infer<typeof QuotaAction>;
 
+/** Lower-case segments separated by `/` (`os`, `lang/node`); also the CRD's CEL rule on quota keys. */
+export const FACET_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/;
+export const FACET_ID_MAX_LENGTH = 128;
+
 export const FacetId = z
   .string()
   .min(1)
-  .max(128)
-  .regex(
-    /^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)*$/,
-    'facet ids are lower-case segments separated by "/"',
-  );
+  .max(FACET_ID_MAX_LENGTH)
+  .regex(FACET_ID_PATTERN, 'facet ids are lower-case segments separated by "/"');
 export type FacetId = z.infer<typeof FacetId>;
 
 /** A complete set of limits: what a seal records as its applied quota (seed §5 `quota`). */

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { FacetDefinition, FacetId, PartialQuota } from './facet.ts';
 import { Tenant } from './tenant.ts';
 
+/** How many facets a policy may define or set quotas for. */
+export const MAX_POLICY_FACETS = 64;
+
 /** What to do when there is no approved baseline, or when the webhook cannot decide (SPEC §11). */
 export const PolicyAction = z.enum(['allow', 'deny']);
 export type PolicyAction = z.infer<typeof PolicyAction>;
@@ -23,12 +26,19 @@ export const FacetPolicySpec = z.strictObject({
   /** Facet definitions that override (same facetId) or add to the server's facets, in order. */
   facets: z
     .array(FacetDefinition)
-    .max(64)
+    .max(MAX_POLICY_FACETS)
     .optional()
     .describe('Facet definitions overriding (same facetId) or added to the server facets, in order.'),
-  /** Limits per facet id; unset fields come from less specific policies, the facets, then the defaults. */
+  /**
+   * Limits per facet id; unset fields come from less specific policies, the facets, then the defaults.
+   * At most 64 facets, as `facets`: the bound also keeps the CRD's CEL rule on the keys cheap.
+   */
   quotas: z
     .record(FacetId, PartialQuota)
+    .refine((quotas) => Object.keys(quotas).length <= MAX_POLICY_FACETS, {
+      message: `at most ${MAX_POLICY_FACETS} facets`,
+    })
+    .meta({ maxProperties: MAX_POLICY_FACETS })
     .optional()
     .describe('Quota limits per facet id; unset fields come from less specific policies, then the defaults.'),
   noBaseline: PolicyAction.optional().describe(

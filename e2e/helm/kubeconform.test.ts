@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type Cluster } from '../cluster/cluster.ts';
-import { ensureTools, type ToolPaths } from '../tools/paths.ts';
+import { useApiServer } from './api-server.ts';
 import { ciValueFiles, parseObjects, run, runOk, templateArgs } from './chart.ts';
 import { SCHEMA_LOCATION_TEMPLATE } from './kube-schemas.ts';
 import { CHART_CRD_FILES, writeSchemas } from './schemas-dir.ts';
@@ -16,38 +15,21 @@ import { stringify } from 'yaml';
 //     cert-manager's and prometheus-operator's (Go modules). No kind is skipped: a missing schema fails.
 //  2. `kubectl apply --dry-run=server` against the real API server with those CRDs installed: it also
 //     compiles the matchConditions CEL and applies strict field validation.
-let tools: ToolPaths;
-let cluster: Cluster | undefined;
+const api = useApiServer(['helm', 'kubeconform']);
+const { kubectl } = api;
 let schemas = '';
 const renderings: { name: string; args: string[] }[] = [];
 
-const kubectl = (args: string[], input?: string) =>
-  run(
-    tools.bin.kubectl,
-    ['--kubeconfig', cluster!.kubeconfig, ...args],
-    input === undefined ? {} : { input },
-  );
-
 beforeAll(async () => {
-  tools = await ensureTools(['helm', 'kubeconform', 'kubectl'], { build: true });
-  cluster = await startCluster({ build: true });
   schemas = await mkdtemp(join(tmpdir(), 'zastava-kubeconform-'));
-  const openapi = await runOk(tools.bin.kubectl, [
-    '--kubeconfig',
-    cluster.kubeconfig,
-    'get',
-    '--raw',
-    '/openapi/v2',
-  ]);
-  await writeSchemas(schemas, openapi);
+  await writeSchemas(schemas, await api.kubectlOk(['get', '--raw', '/openapi/v2']));
   renderings.push({ name: 'default values', args: templateArgs({ includeCrds: true }) });
   for (const file of await ciValueFiles()) {
     renderings.push({ name: basename(file), args: templateArgs({ includeCrds: true, valuesFiles: [file] }) });
   }
-}, 3_600_000);
+});
 
 afterAll(async () => {
-  await cluster?.stop();
   if (schemas !== '') await rm(schemas, { recursive: true, force: true });
 });
 
@@ -55,7 +37,7 @@ async function kubeconform(
   manifests: string,
 ): Promise<{ code: number; summary: Record<string, number>; out: string }> {
   const result = await run(
-    tools.bin.kubeconform,
+    api.tools.bin.kubeconform,
     [
       '-strict',
       '-summary',
@@ -75,7 +57,7 @@ describe('kubeconform -strict with schemas from the API server and the CRDs', ()
   it('accepts every rendering, every object validated, none skipped', async () => {
     expect(renderings.length).toBeGreaterThanOrEqual(7);
     for (const { name, args } of renderings) {
-      const manifests = await runOk(tools.bin.helm, args);
+      const manifests = await runOk(api.tools.bin.helm, args);
       const objects = parseObjects(manifests).length;
       const { code, summary, out } = await kubeconform(manifests);
       expect(code, `${name}:\n${out}`).toBe(0);
@@ -84,7 +66,7 @@ describe('kubeconform -strict with schemas from the API server and the CRDs', ()
   });
 
   it('refuses an unknown field and a wrong type: the schemas are strict (negative control)', async () => {
-    const text = await runOk(tools.bin.helm, templateArgs());
+    const text = await runOk(api.tools.bin.helm, templateArgs());
     const objects = parseObjects(text);
     const only = (kind: string) => stringify(objects.find((o) => o.kind === kind));
     // An unknown field in a Deployment's probe, and a string where the webhook wants an integer.
@@ -100,7 +82,7 @@ describe('kubeconform -strict with schemas from the API server and the CRDs', ()
 
   it("refuses a policy the CRD's schema refuses: the chart's CRDs are in the schemas (negative control)", async () => {
     const manifests = await runOk(
-      tools.bin.helm,
+      api.tools.bin.helm,
       templateArgs({ set: ['defaultPolicy.enabled=true', 'defaultPolicy.quotas.os.onExceed=Explode'] }),
     );
     const { code, summary, out } = await kubeconform(manifests);
@@ -129,14 +111,14 @@ describe('the real API server', () => {
 
   it('accepts every rendering in a server-side dry run (strict field validation, CEL compiled)', async () => {
     for (const { name, args } of renderings) {
-      const manifests = await runOk(tools.bin.helm, args);
+      const manifests = await runOk(api.tools.bin.helm, args);
       const result = await kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', '-'], manifests);
       expect(result.code, `${name}:\n${result.stderr}`).toBe(0);
     }
   });
 
   it('refuses a break-glass condition that is not valid CEL (negative control)', async () => {
-    const manifests = await runOk(tools.bin.helm, templateArgs());
+    const manifests = await runOk(api.tools.bin.helm, templateArgs());
     const broken = manifests.replace('groups.exists(g, g in', 'groups.exists(g g in');
     expect(broken).not.toBe(manifests);
     const result = await kubectl(['apply', '--dry-run=server', '-f', '-'], broken);

@@ -6,9 +6,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type Cluster } from '../cluster/cluster.ts';
-import { ensureTools, type ToolPaths } from '../tools/paths.ts';
-import { CHART_DIR, ROOT, run, runOk } from './chart.ts';
+import { useApiServer } from './api-server.ts';
+import { CHART_DIR, ROOT, runOk } from './chart.ts';
 
 // The chart's webhook configuration and CRDs in a real API server, calling a real `stella serve` on
 // this machine (webhook.url: no kubelet runs pods here). The webhook reads FacetPolicies with the
@@ -20,24 +19,12 @@ const NS = 'zastava-system';
 const IMAGE = `registry.example/shop/web@sha256:${'ab'.repeat(32)}`;
 const SECONDS = 20;
 
-let tools: ToolPaths;
-let cluster: Cluster | undefined;
+const api = useApiServer(['helm']);
+const { kubectl, kubectlOk } = api;
 let dir = '';
 let server: ChildProcess | undefined;
 let serverLog = '';
 let port = 0;
-
-const kubectl = (args: string[], input?: string) =>
-  run(
-    tools.bin.kubectl,
-    ['--kubeconfig', cluster!.kubeconfig, ...args],
-    input === undefined ? {} : { input },
-  );
-const kubectlOk = async (args: string[], input?: string) => {
-  const result = await kubectl(args, input);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-};
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -64,13 +51,13 @@ function httpsStatus(path: string, ca: string): Promise<number> {
 async function serviceAccountKubeconfig(): Promise<string> {
   const token = (await kubectlOk(['-n', NS, 'create', 'token', 'zastava', '--duration=1h'])).trim();
   const file = join(dir, 'webhook.kubeconfig');
-  const ca = Buffer.from(await readFile(cluster!.caCert)).toString('base64');
+  const ca = Buffer.from(await readFile(api.cluster.caCert)).toString('base64');
   await writeFile(
     file,
     JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'e2e', cluster: { server: cluster!.server, 'certificate-authority-data': ca } }],
+      clusters: [{ name: 'e2e', cluster: { server: api.cluster.server, 'certificate-authority-data': ca } }],
       users: [{ name: 'zastava', user: { token } }],
       contexts: [{ name: 'zastava', context: { cluster: 'e2e', user: 'zastava' } }],
       'current-context': 'zastava',
@@ -102,13 +89,11 @@ async function until(allowed: boolean): Promise<{ seconds: number; output: strin
 }
 
 beforeAll(async () => {
-  tools = await ensureTools(['helm', 'kubectl'], { build: true });
-  cluster = await startCluster({ build: true });
   dir = await mkdtemp(join(tmpdir(), 'zastava-policy-'));
   await runOk('bash', [join(ROOT, 'certs', 'make-certs.sh'), '--out', join(dir, 'certs'), '--namespace', NS]);
   port = await freePort();
-  await runOk(tools.bin.helm, [
-    'install', 'zastava', CHART_DIR, '--namespace', NS, '--create-namespace', '--kubeconfig', cluster.kubeconfig,
+  await api.helm([
+    'install', 'zastava', CHART_DIR, '--namespace', NS, '--create-namespace',
     '--set', 'tls.mode=secret', '--set', 'tls.secretName=zastava-tls',
     '--set', `tls.caBundle=${(await readFile(join(dir, 'certs', 'ca-bundle.b64'), 'utf8')).trim()}`,
     '--set', `webhook.url=https://127.0.0.1:${port}/validate`,
@@ -144,14 +129,13 @@ beforeAll(async () => {
   }
   if ((await httpsStatus('/readyz', ca)) !== 200)
     throw new Error(`stella serve never became ready:\n${serverLog}`);
-}, 3_600_000);
+});
 
 afterAll(async () => {
   if (server !== undefined && server.exitCode === null) {
     server.kill('SIGTERM');
     await once(server, 'exit');
   }
-  await cluster?.stop();
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 

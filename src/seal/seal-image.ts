@@ -7,7 +7,7 @@ import { DEFAULT_QUOTA, type FacetDefinition, type QuotaLimits } from '../model/
 import type { FacetManifest } from '../model/manifest.ts';
 import type { FacetSeal, SealSet } from '../model/seal.ts';
 import { canonicalBytes } from './canonical.ts';
-import { sealManifest } from './seal.ts';
+import { sealCheckedManifest } from './seal.ts';
 import type { Signer } from './signer.ts';
 import { EXTRACTOR_VERSION } from './version.ts';
 
@@ -113,7 +113,8 @@ export async function sealImage(
   for (const [i, manifest] of read.manifests.entries()) {
     if (!selected.has(manifest.facetId)) continue;
     seals.push(
-      await sealManifest(
+      // The manifest's root and counts were computed from its files by readImage just now.
+      await sealCheckedManifest(
         {
           manifest,
           imageRef: read.imageRef,

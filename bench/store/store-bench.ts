@@ -131,7 +131,7 @@ async function populate(
   const bases = Array.from({ length: BASES }, (_, b) =>
     manifest('os', 'OS', entries('/usr', 1500, `base${b}`)),
   );
-  const encodedBases = await Promise.all(bases.map(encodeManifest));
+  const encodedBases = await Promise.all(bases.map((m) => encodeManifest(m)));
   const encodedEmpty = await Promise.all([encodeManifest(empty.python), encodeManifest(empty.go)]);
   const repositories: string[] = [];
   let distinct = BASES + 2;
@@ -149,7 +149,7 @@ async function populate(
         manifest('binary', 'Binary', entries('/usr/local/bin', 40, `b${i}`)),
         manifest('config', 'Config', entries('/etc/app', 25, `c${i}`)),
       ];
-      const unique = await Promise.all(own.map(encodeManifest));
+      const unique = await Promise.all(own.map((m) => encodeManifest(m)));
       cas.push(...unique);
       distinct += 3;
       // Definition order: os, lang/node, lang/python, lang/go, binary, config.
@@ -182,10 +182,8 @@ async function populate(
       });
     }
     await store.db.withTenant(tenant, async (sql) => {
-      if (start === 0)
-        for (const e of [...encodedBases, ...encodedEmpty])
-          await store.cas.put(sql, tenant, e.key, e.compressed);
-      for (const e of cas) await store.cas.put(sql, tenant, e.key, e.compressed);
+      if (start === 0) await store.cas.put(sql, tenant, [...encodedBases, ...encodedEmpty]);
+      await store.cas.put(sql, tenant, cas);
       const params: unknown[] = [];
       const tuples = rows.map((r) => {
         const base = params.length;
@@ -235,7 +233,7 @@ function realisticManifests(seed: string): FacetManifest[] {
 }
 
 const db = await openDb();
-const store: Store = { db, cas: postgresCas() };
+const store: Store = { db, cas: postgresCas({ binaryWrites: backend === 'postgres' }) };
 try {
   await migrate(db);
   const pop = await populate(store);

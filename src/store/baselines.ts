@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { FacetManifest } from '../model/manifest.ts';
 import type { SealSet } from '../model/seal.ts';
 import type { Approval, SealSummary } from '../model/store.ts';
 import type { Tenant } from '../model/tenant.ts';
 import { appendAudit } from './audit.ts';
+import type { CasKey } from './cas/cas.ts';
+import { casMissing, readManifests, verifiedManifest } from './cas/manifest-cas.ts';
 import type { Sql } from './db.ts';
 import { StoreError } from './errors.ts';
-import { APPROVAL_COLUMNS, ApprovalRow, parseRow, SEAL_COLUMNS, SealSummaryRow } from './rows.ts';
+import { APPROVAL_COLUMNS, ApprovalRow, parseRow, SealSummaryRow } from './rows.ts';
 import { sealSetIn } from './seal-sets.ts';
-import { loadManifests, summariesByImageDigest } from './seals.ts';
+import { checkManifestOfSeal, summariesByImageDigest } from './seals.ts';
 import type { Actor, Store } from './store.ts';
 
 export interface ApprovalRequest {
@@ -147,35 +150,64 @@ export interface BaselineManifests {
 
 /**
  * The webhook's fast path: the latest approval and its manifests (each re-hashed), without the DSSE
- * envelopes, which were verified when the seals were stored and would double the bytes read.
+ * envelopes, which were verified when the seals were stored and would double the bytes read. ONE round
+ * trip (`zastava_baseline_manifests`, migration 0007): the approval, its seal rows and, from the
+ * PostgreSQL CAS, either the stored bytes or, when a manifest cache is given, only the SHA-256 of the
+ * stored bytes, computed by the database as it reads them; a manifest whose stored bytes hash as the
+ * ones the cache decoded and verified is answered from it, any other is fetched and verified (a second
+ * round trip, on a cache miss only).
  */
-export function latestApprovedManifests(
+export async function latestApprovedManifests(
   store: Store,
   tenant: Tenant,
   repository: string,
 ): Promise<BaselineManifests | undefined> {
-  return store.db.withTenant(tenant, async (sql) => {
-    // The approval and its seal rows in one round trip (the webhook's hot path).
-    const rows = await sql.query(
-      `WITH a AS (
-         SELECT ${APPROVAL_COLUMNS} FROM facet_seal_approvals WHERE tenant = $1 AND image_repository = $2
-         ORDER BY approved_at DESC, seq DESC LIMIT 1)
-       SELECT a.*, ${SEAL_COLUMNS_BUT_DIGEST}
-       FROM a LEFT JOIN facet_seals s ON s.tenant = $1 AND s.image_digest = a.image_digest
-       ORDER BY s.facet_position, s.facet_id`,
-      [tenant, repository],
+  const cache = store.manifestCache;
+  const read = store.cas.kind !== 'postgres' ? 'none' : cache === undefined ? 'content' : 'digest';
+  const rows = await store.db.callScoped('SELECT * FROM zastava_baseline_manifests($1, $2, $3)', [
+    tenant,
+    repository,
+    read,
+  ]);
+  if (rows[0] === undefined) return undefined;
+  const approval = parseRow(ApprovalRow, rows[0], 'facet_seal_approvals');
+  if (rows[0].seal_id === null) return { approval, facets: [] };
+  const seals = rows.map((r) => parseRow(SealSummaryRow, r, 'facet_seals'));
+  const found = new Map<CasKey, FacetManifest>();
+  const missing: CasKey[] = [];
+  for (const [i, seal] of seals.entries()) {
+    const key = seal.manifestCas;
+    const stored = parseRow(StoredManifestColumns, rows[i]!, 'facet_manifests');
+    if (read === 'content') {
+      if (stored.stored_content === null) throw casMissing(key, store.cas.kind);
+      found.set(key, await verifiedManifest(tenant, key, Buffer.from(stored.stored_content, 'base64')));
+    } else {
+      if (read === 'digest' && stored.stored_digest === null) throw casMissing(key, store.cas.kind);
+      const hit = stored.stored_digest === null ? undefined : cache?.get(tenant, key, stored.stored_digest);
+      if (hit === undefined) missing.push(key);
+      else found.set(key, hit);
+    }
+  }
+  if (missing.length > 0) {
+    const fetched = await store.db.withTenant(tenant, (sql) =>
+      readManifests(sql, store.cas, tenant, missing, cache),
     );
-    if (rows[0] === undefined) return undefined;
-    const approval = parseRow(ApprovalRow, rows[0], 'facet_seal_approvals');
-    const seals = rows[0].seal_id === null ? [] : rows.map((r) => parseRow(SealSummaryRow, r, 'facet_seals'));
-    const manifests = await loadManifests(sql, store, tenant, seals);
-    return { approval, facets: seals.map((seal, i) => ({ seal, manifest: manifests[i]! })) };
-  });
+    for (const [key, manifest] of fetched) found.set(key, manifest);
+  }
+  return {
+    approval,
+    facets: seals.map((seal) => ({
+      seal,
+      manifest: checkManifestOfSeal(seal, found.get(seal.manifestCas)!),
+    })),
+  };
 }
 
-/** The seal columns, from `s`, except the digest, which the approval row carries (`a.image_digest`). */
-const SEAL_COLUMNS_BUT_DIGEST = SEAL_COLUMNS.split(',')
-  .map((c) => c.trim())
-  .filter((c) => c !== 'image_digest')
-  .map((c) => `s.${c}`)
-  .join(', ');
+/** The CAS columns of `zastava_baseline_manifests`: one of them, as the read mode asks. */
+const StoredManifestColumns = z.object({
+  stored_digest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
+  stored_content: z.string().nullable(),
+});

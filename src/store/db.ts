@@ -25,6 +25,13 @@ export interface Db {
   /** One transaction as the connecting role (the tables' owner): migrations and maintenance only. */
   asOwner<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /**
+   * ONE statement in its own implicit transaction, as the connecting role: only for calling a function
+   * of the migrations that scopes itself first (the tenant setting and the application role, for its
+   * transaction only, as `withTenant` does), so that a hot read is one round trip instead of three
+   * (BEGIN + scope, the query, COMMIT). Never for a plain query: it would run as the tables' owner.
+   */
+  callScoped(text: string, params: readonly unknown[]): Promise<readonly Row[]>;
+  /**
    * A cross-process lock on `key` (PostgreSQL advisory lock, held on its own connection until the
    * returned release is called): one webhook replica extracts a digest at a time (SPEC §11). Rejects
    * with the signal's reason when `signal` aborts first. In PGlite (one process) it is in-process.

@@ -34,7 +34,10 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
         });
   try {
     const migration = options.migrate === false ? undefined : await migrate(db);
-    const cas = config.cas.kind === 'file' ? fileCas(config.cas.dir) : postgresCas();
+    const cas =
+      config.cas.kind === 'file'
+        ? fileCas(config.cas.dir)
+        : postgresCas({ binaryWrites: db.kind === 'postgres' });
     const manifestCache =
       options.manifestCacheEntries === 0 ? undefined : new ManifestCache(options.manifestCacheEntries);
     return { db, cas, manifestCache, migration, close: () => db.close() };

@@ -56,6 +56,13 @@ export function openPgDb(options: PgDbOptions): Db {
     schema: options.schema,
     withTenant: (tenant, fn) => transaction(tenant, fn),
     asOwner: (fn) => transaction(undefined, fn),
+    async callScoped(text, params) {
+      try {
+        return (await pool.query(text, params as unknown[])).rows as Row[];
+      } catch (error) {
+        throw toStoreError(error, 'PostgreSQL query');
+      }
+    },
     async advisoryLock(key, signal) {
       let client: pg.PoolClient;
       try {

@@ -63,6 +63,13 @@ export async function openPgliteDb(options: PgliteDbOptions = {}): Promise<Pglit
     schema: options.schema,
     withTenant: (tenant, fn) => transaction(tenant, fn),
     asOwner: (fn) => transaction(undefined, fn),
+    async callScoped(text, params) {
+      try {
+        return (await pglite.query<Row>(text, params as unknown[])).rows;
+      } catch (error) {
+        throw toStoreError(error, 'embedded database query');
+      }
+    },
     advisoryLock: (key, signal) => locks.acquire(key, signal),
     async ping() {
       try {

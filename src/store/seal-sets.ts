@@ -3,17 +3,19 @@ import type { SealSummary } from '../model/store.ts';
 import type { Tenant } from '../model/tenant.ts';
 import { SealError } from '../seal/errors.ts';
 import type { TrustStore } from '../seal/trust.ts';
-import { verifySeal } from '../seal/verify.ts';
+import { verifySeal, type VerifiedSeal } from '../seal/verify.ts';
 import { appendAudit, recordAudit } from './audit.ts';
+import { encodeManifest, type EncodedManifest } from './cas/manifest-cas.ts';
 import type { Sql } from './db.ts';
 import { StoreError } from './errors.ts';
 import {
   imageDigestForConfig,
-  insertSeal,
+  insertSeals,
   loadSeals,
   sealSetOf,
   summariesByImageDigest,
   summaryById,
+  type SealToInsert,
 } from './seals.ts';
 import type { Actor, Store } from './store.ts';
 import { readTrustedKeys, trustStoreOf } from './trusted-keys.ts';
@@ -41,6 +43,11 @@ export interface StoreSealSetOptions {
    * which is what the CLI and the API use; pass one only to verify against a keyring file.
    */
   readonly trust?: TrustStore;
+  /**
+   * Told when each step ends: `keyring`, verifySeal's steps (`verify.*`, once per seal), `encode` (CAS
+   * manifests), `rows` (the statements), `commit`. The store benchmark's phase clock.
+   */
+  readonly onPhase?: (phase: string) => void;
 }
 
 /**
@@ -59,13 +66,15 @@ export async function storeSealSet(
 ): Promise<StoredSealSet> {
   if (submitted.seals.length === 0)
     throw new StoreError('SEAL_SET_INVALID', `seal set of ${submitted.imageRef}: it holds no seals`);
+  const phase = options.onPhase ?? noPhase;
   const trust =
     options.trust ?? trustStoreOf(await store.db.withTenant(tenant, (sql) => readTrustedKeys(sql, tenant)));
+  phase('keyring');
   // verifySeal parses each seal (it is the edge for them): what is stored is what it parsed.
-  const seals: FacetSeal[] = [];
+  const verified: VerifiedSeal[] = [];
   for (const input of submitted.seals) {
     try {
-      seals.push(verifySeal(input, trust).seal);
+      verified.push(verifySeal(input, trust, { onPhase: phase }));
     } catch (error) {
       if (!(error instanceof SealError)) throw error;
       const claimed = (typeof input === 'object' && input !== null ? input : {}) as Partial<FacetSeal>;
@@ -85,11 +94,17 @@ export async function storeSealSet(
       throw error;
     }
   }
-  const sealSet: SealSet = { ...submitted, seals };
+  const sealSet: SealSet = { ...submitted, seals: verified.map((v) => v.seal) };
   checkSetShape(sealSet);
+  // Before the transaction: compression runs in the thread pool while no connection is held, and the
+  // entries are not serialised again (the verified payload's files text is reused).
+  const manifests = await Promise.all(verified.map((v) => encodeManifest(v.seal.manifest, v.canonicalFiles)));
+  phase('encode');
   for (let attempt = 1; ; attempt++) {
     try {
-      return await insertSealSet(store, tenant, sealSet, by);
+      const result = await insertSealSet(store, tenant, sealSet, manifests, by, phase);
+      phase('commit');
+      return result;
     } catch (error) {
       if (!(error instanceof StoreError && error.code === 'DB_CONFLICT')) throw error;
       // Two submissions of one set at once: the loser sees the winner's rows on a second try.
@@ -108,6 +123,8 @@ export async function storeSealSet(
   }
 }
 
+function noPhase(): void {}
+
 function constraintOf(error: StoreError): string | undefined {
   const cause: unknown = error.cause;
   return typeof cause === 'object' &&
@@ -118,13 +135,21 @@ function constraintOf(error: StoreError): string | undefined {
     : undefined;
 }
 
-function insertSealSet(store: Store, tenant: Tenant, sealSet: SealSet, by: Actor): Promise<StoredSealSet> {
+function insertSealSet(
+  store: Store,
+  tenant: Tenant,
+  sealSet: SealSet,
+  manifests: readonly EncodedManifest[],
+  by: Actor,
+  phase: (phase: string) => void,
+): Promise<StoredSealSet> {
   return store.db.withTenant(tenant, async (sql) => {
     const existing = new Map(
       (await summariesByImageDigest(sql, tenant, sealSet.imageDigest)).map((s) => [s.facetId, s]),
     );
     const stored: string[] = [];
     const alreadyStored: string[] = [];
+    const toInsert: SealToInsert[] = [];
     for (const [position, seal] of sealSet.seals.entries()) {
       const before = existing.get(seal.manifest.facetId);
       if (before !== undefined) {
@@ -138,9 +163,10 @@ function insertSealSet(store: Store, tenant: Tenant, sealSet: SealSet, by: Actor
           { hint: 'stored seals are never replaced; a changed image has a new digest' },
         );
       }
-      await insertSeal(sql, store, tenant, seal, sealSet.facetDefinitionsDigest, position);
+      toInsert.push({ seal, manifest: manifests[position]!, position });
       stored.push(seal.sealId);
     }
+    await insertSeals(sql, store, tenant, toInsert, sealSet.facetDefinitionsDigest);
     await appendAudit(sql, tenant, 'seal.store', by, {
       imageRef: sealSet.imageRef,
       imageDigest: sealSet.imageDigest,
@@ -148,6 +174,7 @@ function insertSealSet(store: Store, tenant: Tenant, sealSet: SealSet, by: Actor
       stored,
       alreadyStored,
     });
+    phase('rows');
     return { imageDigest: sealSet.imageDigest, stored, alreadyStored };
   });
 }

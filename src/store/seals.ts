@@ -3,7 +3,7 @@ import type { FacetManifest } from '../model/manifest.ts';
 import type { DsseEnvelope, FacetSeal, SealSet } from '../model/seal.ts';
 import type { SealSummary } from '../model/store.ts';
 import type { Tenant } from '../model/tenant.ts';
-import { readManifests, putManifest } from './cas/manifest-cas.ts';
+import { readManifests, type EncodedManifest } from './cas/manifest-cas.ts';
 import type { Sql } from './db.ts';
 import { StoreError } from './errors.ts';
 import { EnvelopeRow, parseRow, SEAL_COLUMNS, SealSummaryRow } from './rows.ts';
@@ -14,22 +14,38 @@ import type { Store } from './store.ts';
  * under `manifest_cas`; the row keeps the envelope, so a stored seal can be verified again at any time.
  */
 
-/** Inserts one verified seal and its manifest, inside the caller's transaction. */
-export async function insertSeal(
+/** A verified seal ready to insert: its manifest already encoded for the CAS, its place in the set. */
+export interface SealToInsert {
+  readonly seal: FacetSeal;
+  readonly manifest: EncodedManifest;
+  readonly position: number;
+}
+
+const SEAL_INSERT_COLUMNS = `seal_id, tenant, image_ref, image_digest, config_digest, facet_id, facet_type,
+  merkle_root, file_count, total_bytes, sealed_at, sealed_by, quota_json, manifest_cas, dsse_envelope,
+  root_envelope, facet_definitions_digest, facet_position`;
+
+/**
+ * Inserts verified seals and their manifests inside the caller's transaction: the manifests in one
+ * statement, the seal rows in another, whatever the number of facets.
+ */
+export async function insertSeals(
   sql: Sql,
   store: Store,
   tenant: Tenant,
-  seal: FacetSeal,
+  seals: readonly SealToInsert[],
   facetDefinitionsDigest: string | undefined,
-  position: number,
 ): Promise<void> {
-  const key = await putManifest(sql, store.cas, tenant, seal.manifest);
-  await sql.query(
-    `INSERT INTO facet_seals (seal_id, tenant, image_ref, image_digest, config_digest, facet_id, facet_type,
-       merkle_root, file_count, total_bytes, sealed_at, sealed_by, quota_json, manifest_cas, dsse_envelope,
-       root_envelope, facet_definitions_digest, facet_position)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb, $16::jsonb, $17, $18)`,
-    [
+  if (seals.length === 0) return;
+  await store.cas.put(
+    sql,
+    tenant,
+    seals.map((s) => s.manifest),
+  );
+  const params: unknown[] = [];
+  const tuples = seals.map(({ seal, manifest, position }) => {
+    const first = params.length + 1;
+    params.push(
       seal.sealId,
       tenant,
       seal.imageRef,
@@ -43,13 +59,17 @@ export async function insertSeal(
       seal.sealedAt,
       seal.sealedBy,
       seal.appliedQuota === null ? null : JSON.stringify(seal.appliedQuota),
-      key,
+      manifest.key,
       JSON.stringify(seal.envelope),
       seal.rootEnvelope === undefined ? null : JSON.stringify(seal.rootEnvelope),
       facetDefinitionsDigest ?? null,
       position,
-    ],
-  );
+    );
+    const p = (k: number) => `$${first + k}`;
+    return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)},
+      ${p(12)}::jsonb, ${p(13)}, ${p(14)}::jsonb, ${p(15)}::jsonb, ${p(16)}, ${p(17)})`;
+  });
+  await sql.query(`INSERT INTO facet_seals (${SEAL_INSERT_COLUMNS}) VALUES ${tuples.join(', ')}`, params);
 }
 
 export async function summariesByImageDigest(
@@ -141,21 +161,23 @@ export async function loadManifests(
     summaries.map((s) => s.manifestCas),
     store.manifestCache,
   );
-  return summaries.map((s) => {
-    const manifest = byKey.get(s.manifestCas)!;
-    if (
-      manifest.facetId !== s.facetId ||
-      manifest.type !== s.facetType ||
-      manifest.merkleRoot !== s.merkleRoot ||
-      manifest.fileCount !== s.fileCount ||
-      manifest.totalBytes !== s.totalBytes
-    )
-      throw new StoreError(
-        'CAS_MISMATCH',
-        `stored manifest ${s.manifestCas} does not belong to seal ${s.sealId} (facet ${s.facetId}, root ${s.merkleRoot})`,
-      );
-    return manifest;
-  });
+  return summaries.map((s) => checkManifestOfSeal(s, byKey.get(s.manifestCas)!));
+}
+
+/** A CAS entry swapped for another valid manifest is CAS_MISMATCH: facet, root and counts must agree. */
+export function checkManifestOfSeal(s: SealSummary, manifest: FacetManifest): FacetManifest {
+  if (
+    manifest.facetId !== s.facetId ||
+    manifest.type !== s.facetType ||
+    manifest.merkleRoot !== s.merkleRoot ||
+    manifest.fileCount !== s.fileCount ||
+    manifest.totalBytes !== s.totalBytes
+  )
+    throw new StoreError(
+      'CAS_MISMATCH',
+      `stored manifest ${s.manifestCas} does not belong to seal ${s.sealId} (facet ${s.facetId}, root ${s.merkleRoot})`,
+    );
+  return manifest;
 }
 
 async function loadEnvelopes(

@@ -4,7 +4,7 @@ import { approveBaseline } from '../../src/store/baselines.ts';
 import type { Sql } from '../../src/store/db.ts';
 import { toStoreError } from '../../src/store/db-errors.ts';
 import { recordDrift } from '../../src/store/drift-history.ts';
-import { migrate } from '../../src/store/migrate.ts';
+import { loadMigrations, migrate } from '../../src/store/migrate.ts';
 import { storeSealSet } from '../../src/store/seal-sets.ts';
 import { addTrustedKey } from '../../src/store/trusted-keys.ts';
 import { submitVex } from '../../src/store/vex.ts';
@@ -116,7 +116,8 @@ describe.each(BACKENDS)('store schema on %s', (backend) => {
   it('applies nothing when migrated again', async () => {
     const again = await migrate(store.db);
     expect(again.applied).toEqual([]);
-    expect(again.current).toEqual([1, 2, 3, 4, 5]);
+    expect(again.current).toEqual((await loadMigrations()).map((m) => m.version));
+    expect(again.current.slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('runs tenant transactions as a role that is neither superuser nor owner, with FORCE RLS on every table', async () => {

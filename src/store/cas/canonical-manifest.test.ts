@@ -62,3 +62,15 @@ describe('canonicalManifestJson', () => {
     expect(canonicalManifestJson(m)).toBe(canonicalJson(m));
   });
 });
+
+describe('canonicalManifestJson with the files text of a verified seal', () => {
+  it('writes the same bytes around the given files text', () => {
+    fc.assert(
+      fc.property(manifest, (m) => {
+        const files = canonicalJson(m.files);
+        expect(canonicalManifestJson(m as FacetManifest, files)).toBe(canonicalJson(m));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

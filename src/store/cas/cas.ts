@@ -11,8 +11,17 @@ export type CasKey = string;
  */
 export interface CasBackend {
   readonly kind: 'file' | 'postgres';
-  /** Stores `compressed` under `key` unless already present (content-addressed: same key, same bytes). */
-  put(sql: Sql, tenant: Tenant, key: CasKey, compressed: Uint8Array): Promise<void>;
+  /**
+   * Stores each item's bytes under its key unless already present (content-addressed: same key, same
+   * bytes). The `postgres` backend writes them all in one statement.
+   */
+  put(sql: Sql, tenant: Tenant, items: readonly CasItem[]): Promise<void>;
   /** The stored bytes of each key found; missing keys are absent from the map. */
   get(sql: Sql, tenant: Tenant, keys: readonly CasKey[]): Promise<Map<CasKey, Uint8Array>>;
+}
+
+/** A manifest ready for the CAS: its key and its compressed canonical bytes. */
+export interface CasItem {
+  readonly key: CasKey;
+  readonly compressed: Uint8Array;
 }

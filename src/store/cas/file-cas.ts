@@ -16,25 +16,28 @@ export function fileCas(root: string): CasBackend {
     const hex = hexOfKey(key);
     return join(root, tenant, 'sha256', hex.slice(0, 2), `${hex}.json.zst`);
   };
+  async function putOne(tenant: Tenant, key: CasKey, compressed: Uint8Array): Promise<void> {
+    const path = pathOf(tenant, key);
+    try {
+      await readFile(path);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw casIoError(path, error);
+    }
+    const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(temp, compressed, { flag: 'wx', mode: 0o644 });
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw casIoError(path, error);
+    }
+  }
   return {
     kind: 'file',
-    async put(_sql, tenant, key, compressed) {
-      const path = pathOf(tenant, key);
-      try {
-        await readFile(path);
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw casIoError(path, error);
-      }
-      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-      try {
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(temp, compressed, { flag: 'wx', mode: 0o644 });
-        await rename(temp, path);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw casIoError(path, error);
-      }
+    async put(_sql, tenant, items) {
+      await Promise.all(items.map((item) => putOne(tenant, item.key, item.compressed)));
     },
     async get(_sql, tenant, keys) {
       const found = new Map<CasKey, Uint8Array>();

@@ -6,7 +6,7 @@ import { FacetManifest } from '../../model/manifest.ts';
 import type { Tenant } from '../../model/tenant.ts';
 import type { Sql } from '../db.ts';
 import { StoreError } from '../errors.ts';
-import type { CasBackend, CasKey } from './cas.ts';
+import type { CasBackend, CasItem, CasKey } from './cas.ts';
 import { canonicalManifestJson } from './canonical-manifest.ts';
 import type { ManifestCache } from './manifest-cache.ts';
 
@@ -19,14 +19,17 @@ const SYNC_DECOMPRESS_BELOW = 256 * 1024;
 /** A manifest of 10 M entries is about 2.5 GB of JSON; a stream inflating past this is hostile. */
 const MAX_MANIFEST_BYTES = 1 << 30;
 
-export interface EncodedManifest {
-  readonly key: CasKey;
-  readonly compressed: Uint8Array;
-}
+export type EncodedManifest = CasItem;
 
-/** The CAS key of a manifest and its compressed canonical (RFC 8785) bytes. */
-export async function encodeManifest(manifest: FacetManifest): Promise<EncodedManifest> {
-  const canonical = Buffer.from(canonicalManifestJson(manifest), 'utf8');
+/**
+ * The CAS key of a manifest and its compressed canonical (RFC 8785) bytes. `canonicalFiles`: the RFC 8785
+ * text of exactly `manifest.files` when the caller has it (a verified seal's `canonicalFiles`).
+ */
+export async function encodeManifest(
+  manifest: FacetManifest,
+  canonicalFiles?: string,
+): Promise<EncodedManifest> {
+  const canonical = Buffer.from(canonicalManifestJson(manifest, canonicalFiles), 'utf8');
   const key = `cas:sha256:${createHash('sha256').update(canonical).digest('hex')}`;
   return { key, compressed: await compress(canonical) };
 }
@@ -77,18 +80,6 @@ export async function decodeManifest(key: CasKey, compressed: Uint8Array): Promi
 /** Everything but the entries, which the hash vouches for. */
 const StoredManifestHeader = FacetManifest.omit({ files: true }).extend({ files: z.array(z.unknown()) });
 
-/** Stores a manifest; returns its key. */
-export async function putManifest(
-  sql: Sql,
-  cas: CasBackend,
-  tenant: Tenant,
-  manifest: FacetManifest,
-): Promise<CasKey> {
-  const encoded = await encodeManifest(manifest);
-  await cas.put(sql, tenant, encoded.key, encoded.compressed);
-  return encoded.key;
-}
-
 /** Reads and verifies several manifests in one round trip; any missing or altered one fails the read. */
 export async function readManifests(
   sql: Sql,
@@ -103,22 +94,40 @@ export async function readManifests(
   const manifests = new Map<CasKey, FacetManifest>();
   for (const key of unique) {
     const bytes = stored.get(key);
-    if (bytes === undefined)
-      throw new StoreError('CAS_MISSING', `manifest ${key} is not in the ${cas.kind} manifest store`, {
-        hint:
-          cas.kind === 'file'
-            ? 'the CAS directory may be a different one than when the seal was stored'
-            : undefined,
-      });
-    if (cache === undefined) {
-      manifests.set(key, await decodeManifest(key, bytes));
-      continue;
-    }
-    const storedDigest = createHash('sha256').update(bytes).digest('hex');
-    const cached = cache.get(tenant, key, storedDigest);
-    manifests.set(key, cached ?? cache.set(tenant, key, storedDigest, await decodeManifest(key, bytes)));
+    if (bytes === undefined) throw casMissing(key, cas.kind);
+    manifests.set(key, await verifiedManifest(tenant, key, bytes, cache));
   }
   return manifests;
+}
+
+/**
+ * One stored manifest, its bytes just read: decompressed, re-hashed and parsed, or, when the cache holds
+ * the manifest decoded from these very bytes (same SHA-256 of the stored bytes), that manifest.
+ */
+export async function verifiedManifest(
+  tenant: Tenant,
+  key: CasKey,
+  bytes: Uint8Array,
+  cache?: ManifestCache,
+): Promise<FacetManifest> {
+  if (cache === undefined) return decodeManifest(key, bytes);
+  const storedDigest = storedDigestOf(bytes);
+  return (
+    cache.get(tenant, key, storedDigest) ??
+    cache.set(tenant, key, storedDigest, await decodeManifest(key, bytes))
+  );
+}
+
+/** The hex SHA-256 of the stored (compressed) bytes: what the cache is keyed by, with the CAS key. */
+export function storedDigestOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function casMissing(key: CasKey, kind: CasBackend['kind']): StoreError {
+  return new StoreError('CAS_MISSING', `manifest ${key} is not in the ${kind} manifest store`, {
+    hint:
+      kind === 'file' ? 'the CAS directory may be a different one than when the seal was stored' : undefined,
+  });
 }
 
 function tampered(key: CasKey, why: string, cause?: unknown): StoreError {

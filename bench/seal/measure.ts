@@ -1,0 +1,117 @@
+/**
+ * What the seal benchmarks share: one contender run as its own process under GNU time (wall, CPU of
+ * every thread and child, peak RSS), interleaved rounds, medians, and a table of ratios.
+ */
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+
+export interface Contender {
+  readonly name: string;
+  /** The program and its arguments; `/usr/bin/time` runs it. A pipeline runs under `sh -c`. */
+  readonly argv: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** Called after each run (e.g. to delete what the run wrote). */
+  readonly after?: () => Promise<void>;
+}
+
+export interface Sample {
+  readonly wallMs: number;
+  /** User + system time of the process and of every child it waited for. */
+  readonly cpuMs: number;
+  /** Peak resident set of the process (GNU time: the largest of a pipeline's processes). */
+  readonly maxRssKb: number;
+}
+
+export async function measure(c: Contender): Promise<Sample> {
+  const sample = await new Promise<Sample>((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', ...c.argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: c.env ?? process.env,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(stderr);
+      if (code !== 0 || !line) {
+        const tail = `${stderr.trim()}\n${stdout.trim()}`.trim().split('\n').slice(-12).join('\n');
+        reject(new Error(`${c.name} failed (exit ${code}):\n${tail}`));
+        return;
+      }
+      resolve({
+        wallMs: Number(line[1]) * 1000,
+        cpuMs: (Number(line[2]) + Number(line[3])) * 1000,
+        maxRssKb: Number(line[4]),
+      });
+    });
+  });
+  await c.after?.();
+  return sample;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/**
+ * One warm-up run of each (page cache, compile cache), then `runs` rounds, each contender once per round
+ * in an order rotated every round so none always runs first. Load averages before and after are kept.
+ */
+export async function interleave(
+  contenders: readonly Contender[],
+  runs: number,
+  onSample?: (name: string, s: Sample) => void,
+): Promise<{ samples: Map<string, Sample[]>; loadBefore: number[]; loadAfter: number[] }> {
+  const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
+  for (const c of contenders) await measure(c);
+  const loadBefore = loadavg();
+  for (let i = 0; i < runs; i++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(i + k) % contenders.length]!;
+      const s = await measure(c);
+      samples.get(c.name)!.push(s);
+      onSample?.(c.name, s);
+    }
+  }
+  return { samples, loadBefore, loadAfter: loadavg() };
+}
+
+export const formatLoad = (l: readonly number[]): string => l.map((x) => x.toFixed(1)).join(' ');
+
+/** Medians per contender and their ratio to `baseline`'s. */
+export function table(samples: Map<string, Sample[]>, baseline: string): string {
+  const base = samples.get(baseline)!;
+  const baseWall = median(base.map((s) => s.wallMs));
+  const baseCpu = median(base.map((s) => s.cpuMs));
+  const width = Math.max(12, ...[...samples.keys()].map((n) => n.length));
+  const lines = [
+    ['contender'.padEnd(width), 'wall (median)', 'ratio', 'cpu (median)', 'ratio', 'peak RSS (max)'].join(
+      '  ',
+    ),
+  ];
+  for (const [name, list] of samples) {
+    const wall = median(list.map((s) => s.wallMs));
+    const cpu = median(list.map((s) => s.cpuMs));
+    const rss = Math.max(...list.map((s) => s.maxRssKb));
+    lines.push(
+      [
+        name.padEnd(width),
+        `${(wall / 1000).toFixed(2)} s`.padStart(13),
+        (wall / baseWall).toFixed(2).padStart(5),
+        `${(cpu / 1000).toFixed(2)} s`.padStart(12),
+        (cpu / baseCpu).toFixed(2).padStart(5),
+        `${(rss / 1024).toFixed(0)} MB`.padStart(14),
+      ].join('  '),
+    );
+  }
+  return lines.join('\n');
+}
+
+export function wallsLine(samples: Map<string, Sample[]>): string {
+  return `walls (s): ${[...samples]
+    .map(([n, l]) => `${n}: ${l.map((s) => (s.wallMs / 1000).toFixed(2)).join(' ')}`)
+    .join(' | ')}`;
+}

@@ -317,32 +317,14 @@ describe('the admission webhook through kube-apiserver', () => {
     const manifest = pod('shop', 'p4', `${registry.host}/shop/vex:v2`);
     const r = await kubectl(['apply', '-f', '-'], manifest);
     expect(r.code).not.toBe(0);
-    const command = /stella vex gen --from-drift (\S+) (\S+)/.exec(r.err);
+    // the printed command carries the policy's quota for each denied facet: paste it as is
+    const command = /draft it with: stella (vex gen --from-drift [^\n]*)/.exec(r.err);
     expect(command, r.err).not.toBeNull();
-    const [, base, current] = command!;
-    // The command as given uses the default quotas (config: Warn) and so has nothing to state: the
-    // policy's RequireVex quota is passed as a facets file (see the report: the hint lacks it).
-    const facets = await stella('facets', '--format', 'json');
-    const defs = JSON.parse(facets.out) as { facets: { facetId: string; quota?: object }[] };
-    for (const f of defs.facets)
-      if (f.facetId === 'config')
-        f.quota = { maxChurnPercent: 0, maxChangedFiles: 0, onExceed: 'RequireVex' };
-    const facetsFile = join(dir, 'facets.json');
-    await writeFile(facetsFile, JSON.stringify(defs));
+    const printed = command![1]!.trim().split(/\s+/);
+    expect(printed).toContain('--quota');
+    const current = printed[4]!;
     const doc = join(dir, 'vex.json');
-    const gen = await stella(
-      'vex',
-      'gen',
-      '--from-drift',
-      base!,
-      current!,
-      '--key',
-      join(dir, 'k.pub'),
-      '--facets',
-      facetsFile,
-      '--output',
-      doc,
-    );
+    const gen = await stella(...printed, '--key', join(dir, 'k.pub'), '--output', doc);
     expect(gen.code, gen.err).toBe(0);
     // a person says why the drift is acceptable (admission refuses the draft's placeholder)
     const draft = await readFile(doc, 'utf8');
@@ -362,7 +344,7 @@ describe('the admission webhook through kube-apiserver', () => {
       submitVex(
         store,
         Tenant.parse('default'),
-        { imageDigest: current!.split('@')[1]!, envelope },
+        { imageDigest: current.split('@')[1]!, envelope },
         { actor: 'e2e', correlationId: 'e2e-vex' },
       ),
     );

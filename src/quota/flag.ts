@@ -1,5 +1,5 @@
 import { FacetId, PartialQuota } from '../model/facet.ts';
-import type { QuotaField } from '../model/drift.ts';
+import type { QuotaField, QuotaVerdict } from '../model/drift.ts';
 
 /**
  * The `--quota FACET:field=value,…` flag of `stella drift` and `stella vex gen`
@@ -51,4 +51,23 @@ export function parseQuotaFlag(text: string): ParsedQuotaFlag {
     return { ok: false, reason: `${issue.path.join('.') || 'quota'}: ${issue.message}` };
   }
   return { ok: true, facetId: facetId.data, quota: quota.data };
+}
+
+/**
+ * `--facet ID --quota ID:…` for each facet whose verdict requires a VEX: its exceeded limits and
+ * `onExceed=RequireVex`, so `stella vex gen` acknowledges exactly those facets whatever quotas it would
+ * otherwise apply. Used where a report suggests the command (`stella drift --format markdown`).
+ */
+export function requireVexFlags(
+  facets: readonly { readonly facetId: string; readonly quotaVerdict: QuotaVerdict }[],
+): string {
+  return facets
+    .filter((f) => !f.quotaVerdict.passed && f.quotaVerdict.recommendedAction === 'RequireVex')
+    .map((f) => {
+      const exceeded = Object.fromEntries(
+        f.quotaVerdict.violations.map((v) => [quotaKeyOf(v.quotaField), v.limit]),
+      ) as PartialQuota;
+      return ` --facet ${f.facetId} --quota ${formatQuotaFlag(f.facetId, { ...exceeded, onExceed: 'RequireVex' })}`;
+    })
+    .join('');
 }

@@ -38,3 +38,23 @@ describe('drift output', () => {
     expect(md).toContain('[!CAUTION]');
   });
 });
+
+describe('markdown: the suggested stella vex gen', () => {
+  it('carries --facet and --quota for each facet that requires a VEX, so it reproduces the verdict', () => {
+    const requireVex = computeDrift(
+      side([facet('config', 'Config', [entry('/etc/app.conf')])]),
+      side([facet('config', 'Config', [entry('/etc/app.conf', 'b')])]),
+      {
+        quotas: quotaResolver({
+          policies: [{ name: 'strict', quotas: { config: { maxChangedFiles: 0, onExceed: 'RequireVex' } } }],
+          facets: defaultFacets(),
+        }),
+      },
+    );
+    expect(requireVex.decision).toBe('RequireVex');
+    const md = formatDrift(requireVex, 'markdown');
+    expect(md).toMatch(
+      /stella vex gen --from-drift \S+ \S+ --facet config --quota config:[^`]*maxChangedFiles=0[^`]*,onExceed=RequireVex`/,
+    );
+  });
+});

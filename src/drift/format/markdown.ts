@@ -1,4 +1,5 @@
 import type { DriftReport } from '../../model/drift.ts';
+import { requireVexFlags } from '../../quota/flag.ts';
 import { binaryRebuilds, churn, verdictText, versionChange } from './common.ts';
 
 /** Markdown table cells: pipes and newlines would break the table. */
@@ -55,7 +56,7 @@ export function formatMarkdown(report: DriftReport): string {
   if (report.decision === 'RequireVex') {
     out.push(
       '',
-      `Draft the acknowledgement with \`stella vex gen --from-drift ${report.baseline.imageRef} ${report.current.imageRef}\`, review it, then \`stella vex sign\`.`,
+      `Draft the acknowledgement with \`stella vex gen --from-drift ${report.baseline.imageRef} ${report.current.imageRef}${requireVexFlags(report.facets)}\`, review it, then \`stella vex sign\`.`,
     );
   }
   if (report.notes?.length) {

@@ -1,8 +1,10 @@
 /**
  * The store benchmark (issue 5, Performance).
  *   node bench/store/store-bench.ts --backend postgres|pglite [--images 10000] [--lookups 2000] [--stores 20]
+ *     [--concurrency 4] [--working-set 100] [--schema NAME] [--keep]
  * PostgreSQL: DATABASE_URL or postgres://postgres@127.0.0.1:5432/test, in a schema of its own, dropped at
- * the end. PGlite: in memory.
+ * the end (`--schema NAME --keep` keeps it, and a later run with the same `--schema` reuses its
+ * population). PGlite: in memory.
  *
  * 1. Population: `--images` images × 6 facets in one tenant, 5 versions per repository, two approvals per
  *    repository. Manifests are shaped like a Debian + Node image's: `os` 1,500 entries shared by 20 base
@@ -11,15 +13,22 @@
  *    their DSSE envelopes are small placeholders: the lookup never reads envelopes, and PostgreSQL keeps
  *    large ones out of line (TOAST), so their size does not change the rows the lookup reads.
  * 2. Baseline lookup: `latestApprovedManifests` for a random repository (latest approval, its six seal
- *    rows, six manifests from the CAS, each decompressed and re-hashed), `--lookups` times; then again
- *    with the manifest cache `stella serve` uses (stored bytes fetched and hashed on every read, only
- *    decompression and parsing of bytes already verified are saved; its default bound of 200,000 entries).
- * Each figure is given as wall time and as this process's CPU time (user + system, all threads): on a
- * shared machine the wall time also counts waiting for a core, the CPU time does not (it leaves out the
- * database server's own work).
+ *    rows, six manifests from the CAS, each decompressed and re-hashed: one round trip), `--lookups`
+ *    times; then again with the manifest cache `stella serve` uses (the database hashes the stored bytes
+ *    on every read; only decompression and parsing of bytes already verified are saved), over
+ *    `--working-set` repositories (about 66,000 cached entries for 100: the cache's default bound is
+ *    200,000), and over all repositories (760,000 entries: it churns); then cached lookups of the working
+ *    set `--concurrency` at a time, as a webhook serving several admissions (wall time only).
  * 3. Storing the seal set of a realistic image (10,000 entries: os 4,000, lang/node 5,460, binary 300,
  *    config 240) with `storeSealSet`: six signatures verified against the tenant's keyring, Merkle roots
- *    recomputed, manifests compressed into the CAS, rows and the audit row in one transaction.
+ *    recomputed, manifests compressed into the CAS, rows and the audit row in one transaction; with the
+ *    time of each phase.
+ *
+ * Every figure is given as wall time and as this process's CPU time (user + system, all threads): on a
+ * shared machine the wall time also counts waiting for a core, the CPU time does not (it leaves out the
+ * PostgreSQL server's own work; PGlite runs in this process, so there it includes the database). Each
+ * section records the 1-minute load average before and after, the garbage collections, the event loop
+ * delay, and what the slowest 1 % of operations spent their time on (bench/store/probe.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { loadavg, cpus } from 'node:os';
@@ -27,7 +36,6 @@ import { parseArgs } from 'node:util';
 import { computeMerkle, sortEntriesByPath } from '../../src/merkle/index.ts';
 import type { FacetType } from '../../src/model/facet.ts';
 import type { FacetFileEntry, FacetManifest } from '../../src/model/manifest.ts';
-import type { SealSet } from '../../src/model/seal.ts';
 import { Tenant } from '../../src/model/tenant.ts';
 import { approveBaseline, latestApprovedManifests } from '../../src/store/baselines.ts';
 import { ManifestCache } from '../../src/store/cas/manifest-cache.ts';
@@ -37,12 +45,13 @@ import type { Db } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { openPgDb } from '../../src/store/pg-db.ts';
 import { openPgliteDb } from '../../src/store/pglite-db.ts';
-import { storeSealSet } from '../../src/store/seal-sets.ts';
+import { storeSealSet, type SealSetSubmission } from '../../src/store/seal-sets.ts';
 import type { Store } from '../../src/store/store.ts';
 import { addTrustedKey } from '../../src/store/trusted-keys.ts';
 import { exportPublicKeyPem, generateKeyPair } from '../../src/seal/keys.ts';
 import { sealManifest } from '../../src/seal/seal.ts';
 import { createSigner } from '../../src/seal/signer.ts';
+import { Probe } from './probe.ts';
 
 const { values } = parseArgs({
   options: {
@@ -50,18 +59,24 @@ const { values } = parseArgs({
     images: { type: 'string', default: '10000' },
     lookups: { type: 'string', default: '2000' },
     stores: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '4' },
+    'working-set': { type: 'string', default: '100' },
+    schema: { type: 'string' },
+    keep: { type: 'boolean', default: false },
   },
 });
 const backend = values.backend === 'pglite' ? 'pglite' : 'postgres';
 const IMAGES = Number(values.images);
 const LOOKUPS = Number(values.lookups);
 const STORES = Number(values.stores);
+const CONCURRENCY = Number(values.concurrency);
+const WORKING_SET = Number(values['working-set']);
 const VERSIONS_PER_REPO = 5;
 const BASES = 20;
 const tenant = Tenant.parse('bench');
 const by = { actor: 'bench', correlationId: 'bench' };
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `bench_store_${process.pid}`;
+const schema = values.schema ?? `bench_store_${process.pid}`;
 
 const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
@@ -93,22 +108,6 @@ function manifest(facetId: string, type: FacetType, files: FacetFileEntry[]): Fa
     totalBytes: sorted.reduce((n, f) => n + f.size, 0),
     extractedAt: '2024-01-02T00:00:00.000Z',
     extractorVersion: 'bench',
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function summary(samples: number[]) {
-  const s = [...samples].sort((a, b) => a - b);
-  const f = (n: number) => Number(n.toFixed(2));
-  return {
-    n: s.length,
-    medianMs: f(percentile(s, 50)),
-    p90Ms: f(percentile(s, 90)),
-    p99Ms: f(percentile(s, 99)),
-    maxMs: f(s.at(-1)!),
   };
 }
 
@@ -232,11 +231,41 @@ function realisticManifests(seed: string): FacetManifest[] {
   ];
 }
 
+/** Accumulates `onPhase` reports: wall and CPU time since the previous report, summed per phase name. */
+class PhaseClock {
+  readonly totals = new Map<string, { wallMs: number; cpuMs: number }>();
+  #wall = performance.now();
+  #cpu = process.cpuUsage();
+
+  readonly mark = (phase: string): void => {
+    const wall = performance.now();
+    const cpu = process.cpuUsage();
+    const t = this.totals.get(phase) ?? { wallMs: 0, cpuMs: 0 };
+    t.wallMs += wall - this.#wall;
+    t.cpuMs += (cpu.user - this.#cpu.user + cpu.system - this.#cpu.system) / 1000;
+    this.totals.set(phase, t);
+    this.#wall = wall;
+    this.#cpu = cpu;
+  };
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
+
+async function existingPopulation(store: Store): Promise<string[] | undefined> {
+  if (values.schema === undefined || backend !== 'postgres') return undefined;
+  const rows = await store.db.withTenant(tenant, (sql) =>
+    sql.query('SELECT DISTINCT image_repository FROM facet_seal_approvals ORDER BY 1'),
+  );
+  return rows.length === 0 ? undefined : rows.map((r) => String(r.image_repository));
+}
+
 const db = await openDb();
 const store: Store = { db, cas: postgresCas({ binaryWrites: backend === 'postgres' }) };
 try {
   await migrate(db);
-  const pop = await populate(store);
+  const reused = await existingPopulation(store);
+  const pop =
+    reused === undefined ? await populate(store) : { repositories: reused, distinctManifests: NaN, ms: 0 };
   const counts = await db.withTenant(
     tenant,
     async (sql) =>
@@ -247,89 +276,117 @@ try {
       )[0],
   );
 
-  // Lookups, cold (every manifest decompressed and parsed) and with the server's manifest cache (the
-  // stored bytes still fetched and hashed on every read): warm up, then measure.
-  async function lookups(target: Store) {
-    const wall: number[] = [];
-    const cpu: number[] = [];
+  // Lookups one at a time: cold (every manifest decompressed and parsed), then with the server's manifest
+  // cache over a working set of repositories that fits it (a cluster admitting pods of that many
+  // repositories), then with the cache over all repositories (more than it holds: it churns). Each run
+  // warms up first (every working-set repository once, at least 100 lookups), then measures.
+  async function lookups(target: Store, repositories: readonly string[]) {
     let entries = 0;
-    for (let i = 0; i < LOOKUPS + 100; i++) {
-      const repo = pop.repositories[Math.floor(Math.random() * pop.repositories.length)]!;
-      const before = process.cpuUsage();
-      const t = performance.now();
-      const baseline = await latestApprovedManifests(target, tenant, repo);
-      const ms = performance.now() - t;
-      const used = process.cpuUsage(before);
+    const probe = new Probe();
+    const warmUp = Math.max(100, Math.min(repositories.length, 2000));
+    for (let i = 0; i < LOOKUPS + warmUp; i++) {
+      const repo =
+        i < repositories.length && i < warmUp
+          ? repositories[i]!
+          : repositories[Math.floor(Math.random() * repositories.length)]!;
+      const baseline = await probe.measure(() => latestApprovedManifests(target, tenant, repo), i >= warmUp);
       if (baseline === undefined || baseline.facets.length !== 6) throw new Error(`no baseline for ${repo}`);
-      if (i >= 100) {
-        wall.push(ms);
-        cpu.push((used.user + used.system) / 1000);
-        entries = baseline.facets.reduce((n, f) => n + f.manifest.files.length, 0);
-      }
+      entries = baseline.facets.reduce((n, f) => n + f.manifest.files.length, 0);
     }
-    return { entriesPerLookup: entries, wall: summary(wall), clientCpu: summary(cpu), targetP99Ms: 10 };
+    const cache = target.manifestCache?.stats;
+    return {
+      repositories: repositories.length,
+      entriesPerLookup: entries,
+      ...probe.summary(),
+      cache,
+      targetP99Ms: 10,
+    };
   }
-  const cold = await lookups(store);
-  const cached = await lookups({ ...store, manifestCache: new ManifestCache() });
+  const workingSet = pop.repositories.slice(0, WORKING_SET);
+  const cold = await lookups(store, pop.repositories);
+  const cachedStore = { ...store, manifestCache: new ManifestCache() };
+  const cached = await lookups(cachedStore, workingSet);
+  const churning = await lookups({ ...store, manifestCache: new ManifestCache() }, pop.repositories);
+
+  // Cached lookups of the working set `--concurrency` at a time (a webhook answering several admissions):
+  // wall time per lookup; CPU per lookup is not separable here.
+  const concurrent = new Probe();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < LOOKUPS) {
+        const repo = workingSet[Math.floor(Math.random() * workingSet.length)]!;
+        await concurrent.measure(() => latestApprovedManifests(cachedStore, tenant, repo));
+      }
+    }),
+  );
+  const { clientCpu: _notPerLookup, ...concurrentSummary } = concurrent.summary();
 
   // Storing realistic seal sets.
   const key = generateKeyPair('ed25519');
   const signer = createSigner(key.privateKey);
   await addTrustedKey(db, tenant, { publicKey: exportPublicKeyPem(key.publicKey) }, by);
-  const stores: number[] = [];
-  const storeCpu: number[] = [];
+  const storeProbe = new Probe();
+  const phases: Map<string, { wallMs: number; cpuMs: number }>[] = [];
   let sealSetBytes = 0;
+  const run = randomUUID().slice(0, 8);
   for (let i = 0; i < STORES + 2; i++) {
-    const imageDigest = sha(`realistic${i}`);
+    const imageDigest = sha(`realistic${run}${i}`);
     const seals = [];
-    for (const m of realisticManifests(String(i)))
+    for (const m of realisticManifests(`${run}${i}`))
       seals.push(
         await sealManifest(
           {
             manifest: m,
-            imageRef: `registry.bench/realistic/app:${i}`,
+            imageRef: `registry.bench/realistic/app:${run}-${i}`,
             imageDigest,
-            configDigest: sha(`rc${i}`),
+            configDigest: sha(`rc${run}${i}`),
             quota: null,
             sealedBy: 'bench',
           },
           signer,
         ),
       );
-    const set: SealSet = {
-      imageRef: `registry.bench/realistic/app:${i}`,
+    // What the API hands over: a parsed request body, nothing shared with the signing side.
+    const json = JSON.stringify({
+      imageRef: `registry.bench/realistic/app:${run}-${i}`,
       imageDigest,
-      configDigest: sha(`rc${i}`),
+      configDigest: sha(`rc${run}${i}`),
       seals,
-    };
-    sealSetBytes = JSON.stringify(set).length;
-    const cpu = process.cpuUsage();
-    const t = performance.now();
-    await storeSealSet(store, tenant, set, by);
-    const ms = performance.now() - t;
-    const used = process.cpuUsage(cpu);
-    if (i >= 2) {
-      stores.push(ms);
-      storeCpu.push((used.user + used.system) / 1000);
-    }
+    });
+    sealSetBytes = json.length;
+    const set = JSON.parse(json) as SealSetSubmission;
+    const clock = new PhaseClock();
+    await storeProbe.measure(() => storeSealSet(store, tenant, set, by, { onPhase: clock.mark }), i >= 2);
+    if (i >= 2) phases.push(clock.totals);
   }
+  const phaseNames = [...new Set(phases.flatMap((p) => [...p.keys()]))];
+  const phaseMedians = Object.fromEntries(
+    phaseNames.map((name) => [
+      name,
+      {
+        wallMs: Number(median(phases.map((p) => p.get(name)?.wallMs ?? 0)).toFixed(2)),
+        cpuMs: Number(median(phases.map((p) => p.get(name)?.cpuMs ?? 0)).toFixed(2)),
+      },
+    ]),
+  );
   await approveBaseline(
     store,
     tenant,
-    { repository: 'registry.bench/realistic/app', imageDigest: sha('realistic2') },
+    { repository: 'registry.bench/realistic/app', imageDigest: sha(`realistic${run}2`) },
     by,
   );
-  const realisticLookups: number[] = [];
-  for (let i = 0; i < 50; i++) {
-    const t = performance.now();
-    await latestApprovedManifests(store, tenant, 'registry.bench/realistic/app');
-    realisticLookups.push(performance.now() - t);
-  }
+  const realistic = new Probe();
+  for (let i = 0; i < 60; i++)
+    await realistic.measure(
+      () => latestApprovedManifests(store, tenant, 'registry.bench/realistic/app'),
+      i >= 10,
+    );
 
   console.log(
     JSON.stringify(
       {
-        command: `node bench/store/store-bench.ts --backend ${backend} --images ${IMAGES} --lookups ${LOOKUPS} --stores ${STORES}`,
+        command: `node bench/store/store-bench.ts --backend ${backend} --images ${IMAGES} --lookups ${LOOKUPS} --stores ${STORES} --concurrency ${CONCURRENCY} --working-set ${WORKING_SET}`,
         backend,
         node: process.version,
         cpus: cpus().length,
@@ -339,24 +396,31 @@ try {
           repositories: pop.repositories.length,
           distinctManifests: pop.distinctManifests,
           seconds: Math.round(pop.ms / 1000),
+          reused: reused !== undefined,
         },
         baselineLookup: cold,
         baselineLookupWithManifestCache: cached,
+        baselineLookupWithManifestCacheChurning: churning,
+        baselineLookupConcurrent: {
+          concurrency: CONCURRENCY,
+          repositories: workingSet.length,
+          ...concurrentSummary,
+        },
         storeRealisticSealSet: {
           entries: 10_000,
           jsonBytes: sealSetBytes,
-          wall: summary(stores),
-          clientCpu: summary(storeCpu),
+          ...storeProbe.summary(),
+          phasesMedian: phaseMedians,
           targetMs: 150,
         },
-        realisticBaselineLookup: { entries: 10_000, ...summary(realisticLookups) },
+        realisticBaselineLookup: { entries: 10_000, ...realistic.summary() },
       },
       null,
       2,
     ),
   );
 } finally {
-  if (backend === 'postgres')
+  if (backend === 'postgres' && !values.keep)
     await db.asOwner((sql) => sql.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
   await db.close();
 }

@@ -14,6 +14,8 @@ export class ManifestCache {
   readonly #maxEntries: number;
   readonly #items = new Map<string, { storedDigest: string; manifest: FacetManifest; weight: number }>();
   #weight = 0;
+  #hits = 0;
+  #misses = 0;
 
   /** `maxEntries`: file entries held in all (about 300 bytes each). */
   constructor(maxEntries = 200_000) {
@@ -23,7 +25,11 @@ export class ManifestCache {
   get(tenant: Tenant, key: CasKey, storedDigest: string): FacetManifest | undefined {
     const id = `${tenant}\0${key}`;
     const item = this.#items.get(id);
-    if (item === undefined || item.storedDigest !== storedDigest) return undefined;
+    if (item === undefined || item.storedDigest !== storedDigest) {
+      this.#misses++;
+      return undefined;
+    }
+    this.#hits++;
     this.#items.delete(id);
     this.#items.set(id, item);
     return item.manifest;
@@ -51,6 +57,11 @@ export class ManifestCache {
 
   get size(): number {
     return this.#items.size;
+  }
+
+  /** Lookups answered from the cache, and not, since it was made. */
+  get stats(): { hits: number; misses: number; entries: number } {
+    return { hits: this.#hits, misses: this.#misses, entries: this.#weight };
   }
 }
 

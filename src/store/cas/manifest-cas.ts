@@ -9,6 +9,7 @@ import { StoreError } from '../errors.ts';
 import type { CasBackend, CasItem, CasKey } from './cas.ts';
 import { canonicalManifestJson } from './canonical-manifest.ts';
 import type { ManifestCache } from './manifest-cache.ts';
+import { declaredContentSize } from './zstd-frame.ts';
 
 const compress = promisify(zstdCompress);
 const decompress = promisify(zstdDecompress);
@@ -31,7 +32,8 @@ export async function encodeManifest(
 ): Promise<EncodedManifest> {
   const canonical = Buffer.from(canonicalManifestJson(manifest, canonicalFiles), 'utf8');
   const key = `cas:sha256:${createHash('sha256').update(canonical).digest('hex')}`;
-  return { key, compressed: await compress(canonical) };
+  // The frame declares its size, so a reader allocates its output once (see decodeManifest).
+  return { key, compressed: await compress(canonical, { pledgedSrcSize: canonical.length }) };
 }
 
 /** The hex digest a key names; a malformed key (a hand-edited row) is refused. */
@@ -51,11 +53,24 @@ export async function decodeManifest(key: CasKey, compressed: Uint8Array): Promi
   const hex = hexOfKey(key);
   let canonical: Buffer;
   try {
+    // One output buffer of the declared size (+1, so that a full buffer does not make zlib allocate
+    // another): without it zlib allocates 128 KiB chunks and joins them, twice the memory, and every
+    // byte of it counts towards V8's external memory, whose growth triggers full collections (the
+    // baseline lookup's tail: docs/decisions.md). A declaration is only believed up to 64 times the
+    // compressed size (manifests compress about 5 times); a wrong one costs only memory: the output is
+    // whatever the frame holds, and it is hashed below.
+    const declared = declaredContentSize(compressed);
+    const options = {
+      maxOutputLength: MAX_MANIFEST_BYTES,
+      ...(declared !== undefined && declared <= MAX_MANIFEST_BYTES && declared <= compressed.length * 64
+        ? { chunkSize: Math.max(declared + 1, 64) }
+        : {}),
+    };
     // Small streams inline: a thread-pool round trip costs more than the work on a busy node.
     canonical =
       compressed.length < SYNC_DECOMPRESS_BELOW
-        ? zstdDecompressSync(compressed, { maxOutputLength: MAX_MANIFEST_BYTES })
-        : await decompress(compressed, { maxOutputLength: MAX_MANIFEST_BYTES });
+        ? zstdDecompressSync(compressed, options)
+        : await decompress(compressed, options);
   } catch (cause) {
     throw tampered(key, 'its bytes are not a zstd stream', cause);
   }

@@ -71,6 +71,22 @@ describe('facets files', () => {
     );
   });
 
+  it('refuses a negated glob, which would silently match nothing instead of excluding', () => {
+    for (const list of [
+      'includeGlobs: ["/etc/**", "!/etc/shadow"]',
+      'includeGlobs: ["/a/**"], excludeGlobs: ["!**/*.md"]',
+    ]) {
+      try {
+        parseFacets(`facets: [{facetId: a, type: Custom, ${list}}]`, 'f.yaml');
+        expect.unreachable();
+      } catch (error) {
+        expect((error as FacetError).code).toBe('FACETS_FILE_INVALID');
+        expect((error as FacetError).message).toMatch(/facets\[0\]\(a\)\.(include|exclude)Globs\[\d\]/);
+        expect((error as FacetError).message).toContain('excludeGlobs');
+      }
+    }
+  });
+
   it('refuses a facet declared twice', () => {
     const one = '{facetId: a, type: Custom, includeGlobs: ["/a/**"]}';
     expect(() => parseFacets(`facets: [${one}, ${one}]`, 'f.yaml')).toThrow(

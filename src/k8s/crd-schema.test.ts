@@ -90,6 +90,11 @@ describe('policy CRDs', () => {
       .properties;
     expect(quota.onExceed).toMatchObject({ enum: ['Warn', 'Block', 'RequireVex'] });
     expect(quota.maxChurnPercent).toMatchObject({ type: 'number', minimum: 0, maximum: 100 });
+    // A negated glob would silently match nothing: the API server refuses it as zod does.
+    const facet = (spec.properties.facets!.items as { properties: Record<string, { items: unknown }> })
+      .properties;
+    expect(facet.includeGlobs!.items).toMatchObject({ type: 'string', pattern: '^[^!]' });
+    expect(facet.excludeGlobs!.items).toMatchObject({ type: 'string', pattern: '^[^!]' });
   });
 
   it('starts every generated CRD file with a document marker (---), so the files concatenate', () => {

@@ -57,11 +57,22 @@ export const DEFAULT_QUOTA: QuotaLimits = Object.freeze({
   onExceed: 'Warn',
 });
 
+/**
+ * One glob of a facet (SPEC §5). A leading `!` is refused: picomatch negates only through its matcher,
+ * not inside a compiled list, so `!/etc/shadow` would silently match nothing instead of excluding
+ * (NOTES.md, Libraries); exclusions belong in `excludeGlobs`.
+ */
+export const FacetGlob = z
+  .string()
+  .min(1)
+  .regex(/^[^!]/, 'a glob cannot start with "!" (negation); put the pattern in excludeGlobs');
+export type FacetGlob = z.infer<typeof FacetGlob>;
+
 export const FacetDefinition = z.strictObject({
   facetId: FacetId,
   type: FacetType,
-  includeGlobs: z.array(z.string().min(1)).min(1),
-  excludeGlobs: z.array(z.string().min(1)).default([]),
+  includeGlobs: z.array(FacetGlob).min(1),
+  excludeGlobs: z.array(FacetGlob).default([]),
   quota: PartialQuota.optional(),
 });
 export type FacetDefinition = z.infer<typeof FacetDefinition>;

@@ -23,7 +23,6 @@ export type ImageErrorCode =
   | 'LAYER_TRUNCATED'
   | 'LAYER_CORRUPT'
   | 'LAYER_TOO_LARGE'
-  | 'DIFF_ID_MISMATCH'
-  | 'REGISTRY_UNAVAILABLE';
+  | 'DIFF_ID_MISMATCH';
 
 export class ImageError extends ZastavaError<ImageErrorCode> {}

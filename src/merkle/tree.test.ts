@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { computeMerkle, leafHash, rootFromLeafHashes, toSha256Digest } from './index.ts';
+import type { FacetFileEntry } from '../model/manifest.ts';
 import type { LeafFields } from './leaf.ts';
 
 const sha256 = (data: Uint8Array): Uint8Array => createHash('sha256').update(data).digest();
@@ -77,6 +78,23 @@ describe('computeMerkle', () => {
     const { leafHashes, root } = computeMerkle(entries);
     expect(leafHashes.map(toSha256Digest)).toEqual(entries.map((e) => toSha256Digest(leafHash(e))));
     expect(root).toBe(toSha256Digest(rootFromLeafHashes(entries.map(leafHash))));
+  });
+
+  it('keeps the root when only modification times change (SPEC §6), and moves it for any leaf field', () => {
+    const files = (modTime: string): FacetFileEntry[] =>
+      ['/a', '/b', '/c'].map((path) => ({ ...entry(path), modTime }));
+    const root = computeMerkle(files('2024-01-01T00:00:00.000Z')).root;
+    expect(computeMerkle(files('2025-06-30T12:34:56.789Z')).root).toBe(root);
+    const changed: Partial<FacetFileEntry>[] = [
+      { size: 2 },
+      { mode: '0755' },
+      { type: 'symlink' },
+      { contentHash: `sha256:${'cd'.repeat(32)}` },
+    ];
+    for (const change of changed) {
+      const [a, b, c] = files('2024-01-01T00:00:00.000Z');
+      expect(computeMerkle([a!, { ...b!, ...change }, c!]).root).not.toBe(root);
+    }
   });
 
   it('refuses entries that are not in UTF-8 path order', () => {

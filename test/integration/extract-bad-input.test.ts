@@ -164,6 +164,19 @@ describe('bad input is refused with its own code, naming the culprit', () => {
     expect(message).toContain('disk.img');
   });
 
+  it('TAR_HEADER_INVALID: a size beyond 2^53, which JSON numbers cannot carry (SPEC §2)', async () => {
+    const { dir, built } = await build({
+      layers: [
+        { entries: [{ type: 'raw', header: { name: 'huge', size: 0, pax: { size: '9007199254740993' } } }] },
+      ],
+    });
+    const { code, message } = await failure(dir);
+    expect(code).toBe('TAR_HEADER_INVALID');
+    expect(message).toContain(built.layers[0]!.digest);
+    expect(message).toContain('huge');
+    expect(message).toContain('2^53');
+  });
+
   it('PATH_ESCAPE: a `..` leaving the root, naming the layer and the entry', async () => {
     const { dir, built } = await build({
       layers: [{ entries: [{ type: 'raw', header: { name: '../outside' }, content: Buffer.from('x') }] }],

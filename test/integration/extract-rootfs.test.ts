@@ -7,6 +7,7 @@ import { extractRootfs } from '../../src/extract/index.ts';
 import { openImage } from '../../src/image/index.ts';
 import { isZastavaError } from '../../src/model/errors.ts';
 import type { FacetDefinition } from '../../src/model/facet.ts';
+import { readImage } from '../../src/seal/seal-image.ts';
 import { sha256 } from '../fixtures/index.ts';
 
 /** `rootfs:` walks a plain tree with lstat: the same entry rules as a layered image (SPEC §3, §4). */
@@ -93,5 +94,28 @@ describe('extractRootfs', () => {
     expect(opened).toMatchObject({ kind: 'rootfs', rootDir: root });
     const missing = await openImage(`rootfs:${join(root, 'nope')}`).catch((e: unknown) => e);
     expect(isZastavaError(missing) && missing.code).toBe('IMAGE_NOT_FOUND');
+  });
+
+  it('names a tree by the SHA-256 of the canonical JSON list of its facet roots (SPEC §3)', async () => {
+    const read = await readImage(`rootfs:${root}`, { facets: FACETS, sealedBy: 'test' });
+    const roots = read.manifests.map((m) => ({ facetId: m.facetId, merkleRoot: m.merkleRoot }));
+    expect(roots.map((r) => r.facetId)).toEqual(['bin', 'etc']);
+    // Keys already in RFC 8785 order (facetId < merkleRoot), plain ASCII: JSON.stringify is canonical here.
+    const expected = sha256(Buffer.from(JSON.stringify(roots)));
+    expect(read.imageDigest).toBe(expected);
+    expect(read.configDigest).toBe(expected);
+    // The same tree read again is the same digest; a changed file is another one.
+    expect((await readImage(`rootfs:${root}`, { facets: FACETS, sealedBy: 'test' })).imageDigest).toBe(
+      expected,
+    );
+    const other = await mkdtemp(join(tmpdir(), 'zastava-rootfs-other-'));
+    try {
+      await mkdir(join(other, 'etc'));
+      await writeFile(join(other, 'etc/a.conf'), 'a');
+      const changed = await readImage(`rootfs:${other}`, { facets: FACETS, sealedBy: 'test' });
+      expect(changed.imageDigest).not.toBe(expected);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 });

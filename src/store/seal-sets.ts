@@ -72,9 +72,16 @@ export async function storeSealSet(
   phase('keyring');
   // verifySeal parses each seal (it is the edge for them): what is stored is what it parsed.
   const verified: VerifiedSeal[] = [];
+  // Each manifest is encoded as soon as its seal has verified: its compression runs in the thread pool
+  // (on the other core) while the next seal is verified on this one.
+  const encodings: Promise<EncodedManifest>[] = [];
   for (const input of submitted.seals) {
     try {
-      verified.push(verifySeal(input, trust, { onPhase: phase }));
+      const v = verifySeal(input, trust, { onPhase: phase });
+      verified.push(v);
+      const encoding = encodeManifest(v.seal.manifest, v.canonicalFiles);
+      encoding.catch(() => undefined); // awaited below, unless a later seal is refused first
+      encodings.push(encoding);
     } catch (error) {
       if (!(error instanceof SealError)) throw error;
       const claimed = (typeof input === 'object' && input !== null ? input : {}) as Partial<FacetSeal>;
@@ -96,9 +103,9 @@ export async function storeSealSet(
   }
   const sealSet: SealSet = { ...submitted, seals: verified.map((v) => v.seal) };
   checkSetShape(sealSet);
-  // Before the transaction: compression runs in the thread pool while no connection is held, and the
-  // entries are not serialised again (the verified payload's files text is reused).
-  const manifests = await Promise.all(verified.map((v) => encodeManifest(v.seal.manifest, v.canonicalFiles)));
+  // Before the transaction, so no connection is held meanwhile; the entries are not serialised again
+  // (the verified payload's files text is reused).
+  const manifests = await Promise.all(encodings);
   phase('encode');
   for (let attempt = 1; ; attempt++) {
     try {

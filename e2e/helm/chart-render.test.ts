@@ -143,6 +143,7 @@ describe('the default rendering', () => {
       rule('', ['UPDATE'], ['pods/ephemeralcontainers']),
       rule('apps', ['CREATE', 'UPDATE'], ['deployments', 'replicasets', 'statefulsets', 'daemonsets']),
       rule('batch', ['CREATE', 'UPDATE'], ['jobs', 'cronjobs']),
+      rule('', ['CREATE', 'UPDATE'], ['replicationcontrollers']),
     ]);
     expect(at(hook, 'matchConditions')).toEqual([
       {

@@ -106,6 +106,62 @@ describe('stella keys, seal, verify, prove, verify-proof', () => {
     expect(v.code, v.out + v.err).toBe(0);
   });
 
+  it('--facet only filters the output, --report-unmatched counts, --format in-toto writes a Statement', async () => {
+    const out = join(dir, 'config.json');
+    const key = join(dir, 'k.key');
+    const image = `oci:${join(dir, 'layout')}:v1`;
+    const r = await stella(
+      'seal',
+      image,
+      '--key',
+      key,
+      '--facet',
+      'config',
+      '--report-unmatched',
+      '--output',
+      out,
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('1 files matched no facet');
+    const set = SealSet.parse(JSON.parse(await readFile(out, 'utf8')));
+    // Membership is decided against the whole ordered list (SPEC §5): the node_modules package.json
+    // stays in lang/node, not in config, although only config is written.
+    expect(set.seals.map((s) => [s.manifest.facetId, s.manifest.files.map((f) => f.path)])).toEqual([
+      ['config', ['/etc/app.conf', '/etc/os-release']],
+    ]);
+
+    const statementFile = join(dir, 'in-toto.json');
+    expect(
+      (await stella('seal', image, '--key', key, '--format', 'in-toto', '--output', statementFile)).code,
+    ).toBe(0);
+    const envelope = JSON.parse(await readFile(statementFile, 'utf8')) as {
+      payloadType: string;
+      payload: string;
+    };
+    expect(envelope.payloadType).toBe('application/vnd.in-toto+json');
+    const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as {
+      _type: string;
+      predicateType: string;
+      subject: { name: string; digest: { sha256: string } }[];
+      predicate: { seals: { facetId: string; imageDigest: string }[] };
+    };
+    expect(statement).toMatchObject({
+      _type: 'https://in-toto.io/Statement/v1',
+      predicateType: 'https://stellaops.io/FacetSeal/v1',
+      subject: [{ name: `oci:${join(dir, 'layout')}` }],
+    });
+    const digest = `sha256:${statement.subject[0]!.digest.sha256}`;
+    expect(statement.predicate.seals.map((p) => p.facetId)).toEqual([
+      'os',
+      'lang/node',
+      'lang/python',
+      'lang/go',
+      'binary',
+      'config',
+    ]);
+    expect(new Set(statement.predicate.seals.map((p) => p.imageDigest))).toEqual(new Set([digest]));
+  });
+
   it('gives the same roots for the OCI layout and the oci-archive of one image', async () => {
     const a = await stella(
       'seal',

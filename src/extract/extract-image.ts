@@ -92,29 +92,35 @@ export async function extractImage(
     only,
   });
   const readInto = async (job: LayerJob, sink: LayerRecord[][]): Promise<void> => {
-    const blob = await source.openBlob(job.layer.digest, job.layer.size, signal);
-    await runner.run(
-      job,
-      blob,
-      (records) => {
-        if (job.only === undefined) {
-          entriesRead += records.length;
-          if (entriesRead > limits.maxEntries) {
-            throw new ExtractError(
-              'TOO_MANY_ENTRIES',
-              `image has more than ${limits.maxEntries} entries (at layer ${job.layer.digest})`,
-            );
+    // A blob on disk is read into a few reused buffers (no buffer per chunk); others are streamed.
+    const region = await source.openBlobRegion?.(job.layer.digest, job.layer.size);
+    const blob = region ?? (await source.openBlob(job.layer.digest, job.layer.size, signal));
+    try {
+      await runner.run(
+        job,
+        blob,
+        (records) => {
+          if (job.only === undefined) {
+            entriesRead += records.length;
+            if (entriesRead > limits.maxEntries) {
+              throw new ExtractError(
+                'TOO_MANY_ENTRIES',
+                `image has more than ${limits.maxEntries} entries (at layer ${job.layer.digest})`,
+              );
+            }
           }
-        }
-        sink.push(records);
-      },
-      (n) => {
-        if (job.only !== undefined) return;
-        bytes += n;
-        options.onProgress?.({ layer: job.layerIndex, layers: layers.length, bytes, totalBytes });
-      },
-      signal,
-    );
+          sink.push(records);
+        },
+        (n) => {
+          if (job.only !== undefined) return;
+          bytes += n;
+          options.onProgress?.({ layer: job.layerIndex, layers: layers.length, bytes, totalBytes });
+        },
+        signal,
+      );
+    } finally {
+      await region?.close();
+    }
   };
 
   try {

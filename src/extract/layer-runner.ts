@@ -4,17 +4,25 @@ import { availableParallelism } from 'node:os';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { parseDigest } from '../image/digest.ts';
 import type { LayerStreamResult } from '../image/layer-stream.ts';
+import { STREAM_CHUNK_BYTES } from '../image/layout-store.ts';
+import { regionChunks } from '../image/region-chunks.ts';
+import type { BlobRegion } from '../image/source.ts';
 import { ExtractError } from './errors.ts';
 import { deserializeError } from './errors-transfer.ts';
 import { readLayer, type LayerJob } from './layer-reader.ts';
 import type { LayerRecord } from './layer-records.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
+/** A layer's stored bytes: streamed chunks, or a region of a file read into the runner's buffers. */
+export type BlobInput = AsyncIterable<Uint8Array> | BlobRegion;
+
+const isRegion = (blob: BlobInput): blob is BlobRegion => 'read' in blob;
+
 /** Runs layer jobs: on worker threads, or on the calling thread. */
 export interface LayerRunner {
   run(
     job: LayerJob,
-    blob: AsyncIterable<Uint8Array>,
+    blob: BlobInput,
     onRecords: (records: LayerRecord[]) => void,
     onBytes: (n: number) => void,
     signal: AbortSignal,
@@ -25,7 +33,8 @@ export interface LayerRunner {
 /** On the calling thread: decompression still runs on the libuv pool, hashing and parsing here. */
 export function inlineRunner(): LayerRunner {
   return {
-    run: (job, blob, onRecords, onBytes, signal) => readLayer(job, counted(blob, onBytes), onRecords, signal),
+    run: (job, blob, onRecords, onBytes, signal) =>
+      readLayer(job, counted(isRegion(blob) ? regionChunks(blob) : blob, onBytes), onRecords, signal),
     close: async () => {},
   };
 }
@@ -56,8 +65,11 @@ export function createLayerPool(size = defaultWorkerCount()): LayerPool {
   return workerPool(Math.max(1, size));
 }
 
-/** Chunks (of ~1 MiB) posted to a worker for one job and not yet taken: bounds memory per layer in flight. */
-const WINDOW = 4;
+/**
+ * Chunks (of ~1 MiB) posted to a worker for one job and not yet released (consumed by its decompressor):
+ * bounds memory per layer in flight. For a region, also the number of slots of the job's shared buffer.
+ */
+const WINDOW = 5;
 
 /**
  * A pool of layer workers, each running several jobs at once. The main thread reads raw blob chunks,
@@ -103,6 +115,11 @@ export function workerPool(size: number): LayerRunner {
       entry.jobs++;
       const id = nextId++;
       let credits = WINDOW;
+      // Region mode: the main thread reads straight into free slots of one shared buffer, which the worker
+      // decompresses in place and hands back (an ack naming the slot); nothing is allocated or transferred
+      // per chunk. Stream mode: chunks' ArrayBuffers are transferred, and an ack is a credit.
+      const shared = isRegion(blob) ? new SharedArrayBuffer(WINDOW * STREAM_CHUNK_BYTES) : undefined;
+      const freeSlots = Array.from({ length: WINDOW }, (_, i) => WINDOW - 1 - i);
       let wake: (() => void) | null = null;
       let settled = false;
       const send = (message: ToWorker, transfer: ArrayBuffer[] = []): void =>
@@ -128,7 +145,8 @@ export function workerPool(size: number): LayerRunner {
         const onMessage = (m: FromWorker): void => {
           if (m.id !== id || settled) return;
           if (m.type === 'ack') {
-            credits++;
+            if (m.slot === undefined) credits++;
+            else freeSlots.push(m.slot);
             const w = wake;
             wake = null;
             w?.();
@@ -175,16 +193,43 @@ export function workerPool(size: number): LayerRunner {
       outcome.catch(() => {});
 
       try {
-        if (!settled) send({ type: 'job', id, job });
-        for await (const raw of blob) {
-          if (settled) break;
-          while (credits === 0 && !settled) await new Promise<void>((resolve) => (wake = resolve));
-          if (settled) break;
-          credits--;
-          onBytes(raw.byteLength);
-          storedHash.update(raw);
-          const chunk = ownBuffer(raw);
-          send({ type: 'chunk', id, chunk }, [chunk.buffer as ArrayBuffer]);
+        if (!settled) {
+          send({
+            type: 'job',
+            id,
+            job,
+            ...(shared ? { shared: { buffer: shared, chunkBytes: STREAM_CHUNK_BYTES } } : {}),
+          });
+        }
+        if (shared && isRegion(blob)) {
+          let position = 0;
+          for (;;) {
+            while (freeSlots.length === 0 && !settled) await new Promise<void>((resolve) => (wake = resolve));
+            if (settled) break;
+            const slot = freeSlots.pop()!;
+            const view = new Uint8Array(shared, slot * STREAM_CHUNK_BYTES, STREAM_CHUNK_BYTES);
+            const n = await blob.read(view, position);
+            if (settled) break;
+            if (n === 0) {
+              freeSlots.push(slot);
+              break;
+            }
+            position += n;
+            onBytes(n);
+            storedHash.update(view.subarray(0, n));
+            send({ type: 'chunk', id, slot, length: n });
+          }
+        } else if (!isRegion(blob)) {
+          for await (const raw of blob) {
+            if (settled) break;
+            while (credits === 0 && !settled) await new Promise<void>((resolve) => (wake = resolve));
+            if (settled) break;
+            credits--;
+            onBytes(raw.byteLength);
+            storedHash.update(raw);
+            const chunk = ownBuffer(raw);
+            send({ type: 'chunk', id, chunk }, [chunk.buffer as ArrayBuffer]);
+          }
         }
         if (!settled) send({ type: 'end', id, storedDigestHex: storedHash.digest('hex') });
         return await outcome;

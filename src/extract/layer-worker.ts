@@ -17,8 +17,11 @@ const jobs = new Map<number, ChunkChannel>();
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'job': {
-      const { id, job } = message;
-      const chunks = new ChunkChannel(() => post({ type: 'ack', id }));
+      const { id, job, shared } = message;
+      const chunks = new ChunkChannel(
+        (slot) => post(slot === undefined ? { type: 'ack', id } : { type: 'ack', id, slot }),
+        shared,
+      );
       jobs.set(id, chunks);
       readLayer(
         job,
@@ -39,7 +42,8 @@ port.on('message', (message: ToWorker) => {
       break;
     }
     case 'chunk':
-      jobs.get(message.id)?.push(message.chunk);
+      if ('slot' in message) jobs.get(message.id)?.pushSlot(message.slot, message.length);
+      else jobs.get(message.id)?.push(message.chunk);
       break;
     case 'end':
       jobs.get(message.id)?.close(message.storedDigestHex);
@@ -69,22 +73,37 @@ function transferables(records: LayerRecord[]): ArrayBuffer[] {
   return out;
 }
 
-/** The blob's chunks as an async iterable; `onTake` runs each time the reader takes one (flow control). */
+/**
+ * The blob's chunks as an async iterable. A chunk is released when the reader asks for the next one (the
+ * layer stream is then done with it: its decompressor consumed it); `onRelease` acks it to the main
+ * thread, naming its slot of the shared buffer in region mode, so the main thread can send another.
+ */
 class ChunkChannel implements AsyncIterable<Uint8Array> {
-  private readonly queue: Uint8Array[] = [];
+  private readonly queue: Array<{ chunk: Uint8Array; slot: number | undefined }> = [];
   private closed = false;
   private failure: Error | null = null;
   private waiter: (() => void) | null = null;
-  private readonly onTake: () => void;
+  private readonly onRelease: (slot: number | undefined) => void;
+  private readonly shared: { readonly buffer: SharedArrayBuffer; readonly chunkBytes: number } | undefined;
   /** Set by the 'end' message, read by the layer stream once the chunks have ended. */
   storedDigestHex = '';
 
-  constructor(onTake: () => void) {
-    this.onTake = onTake;
+  constructor(
+    onRelease: (slot: number | undefined) => void,
+    shared?: { readonly buffer: SharedArrayBuffer; readonly chunkBytes: number },
+  ) {
+    this.onRelease = onRelease;
+    this.shared = shared;
   }
 
   push(chunk: Uint8Array): void {
-    this.queue.push(chunk);
+    this.queue.push({ chunk, slot: undefined });
+    this.wake();
+  }
+
+  pushSlot(slot: number, length: number): void {
+    const { buffer, chunkBytes } = this.shared!;
+    this.queue.push({ chunk: new Uint8Array(buffer, slot * chunkBytes, length), slot });
     this.wake();
   }
 
@@ -107,12 +126,17 @@ class ChunkChannel implements AsyncIterable<Uint8Array> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    let held: { slot: number | undefined } | undefined;
     for (;;) {
+      if (held !== undefined) {
+        this.onRelease(held.slot);
+        held = undefined;
+      }
       if (this.failure) throw this.failure;
-      const chunk = this.queue.shift();
-      if (chunk !== undefined) {
-        this.onTake();
-        yield chunk;
+      const next = this.queue.shift();
+      if (next !== undefined) {
+        held = next;
+        yield next.chunk;
         continue;
       }
       if (this.closed) return;

@@ -58,6 +58,19 @@ export async function archiveStore(file: string): Promise<LayoutStore> {
         ...(signal ? { signal } : {}),
       });
     },
+    region(relPath) {
+      const member = lookup(relPath);
+      if (!member) return Promise.reject(new ImageError('BLOB_MISSING', `${file} has no member ${relPath}`));
+      return Promise.resolve({
+        async read(into, position) {
+          const n = Math.min(into.byteLength, member.size - position);
+          if (n <= 0) return 0;
+          return (await handle.read(into, 0, n, member.offset + position)).bytesRead;
+        },
+        // The archive's handle is shared by every member; the store closes it.
+        close: () => Promise.resolve(),
+      });
+    },
     async close() {
       await handle.close();
     },

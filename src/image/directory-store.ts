@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { STREAM_CHUNK_BYTES, type LayoutStore } from './layout-store.ts';
 
@@ -30,6 +30,13 @@ export function directoryStore(dir: string): LayoutStore {
         highWaterMark: STREAM_CHUNK_BYTES,
         ...(signal ? { signal } : {}),
       });
+    },
+    async region(relPath) {
+      const handle = await open(resolve(relPath), 'r');
+      return {
+        read: async (into, position) => (await handle.read(into, 0, into.byteLength, position)).bytesRead,
+        close: () => handle.close(),
+      };
     },
     async close() {},
   };

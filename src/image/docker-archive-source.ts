@@ -119,6 +119,13 @@ export function dockerArchiveSource(store: LayoutStore, options: DockerArchiveOp
       }
       return Promise.resolve(store.stream(path, signal));
     },
+    openBlobRegion(digest) {
+      const path = paths.get(digest);
+      if (path === undefined) {
+        return Promise.reject(new ImageError('BLOB_MISSING', `${store.location} has no layer ${digest}`));
+      }
+      return store.region(path);
+    },
     close: () => store.close(),
   };
 }

@@ -106,7 +106,8 @@ export async function readLayerStream(
         await decoder.write(chunk);
         continue;
       }
-      head.push(chunk);
+      // Copied: the chunk's buffer may be reused once the next chunk is asked for (regionChunks).
+      head.push(Uint8Array.from(chunk));
       headBytes += chunk.byteLength;
       if (headBytes >= 4) {
         decoder = createDecoder(
@@ -236,19 +237,21 @@ function createDecoder(
     get error() {
       return error;
     },
+    /**
+     * Resolves once the decompressor has consumed the whole chunk (the write callback, not 'drain': a
+     * chunk under the stream's high-water mark would drain at once), so its buffer may then be reused.
+     */
     async write(chunk) {
       if (stopped || error !== undefined || stream.destroyed) return;
-      if (!stream.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            stream.off('drain', done);
-            stream.off('close', done);
-            resolve();
-          };
-          stream.on('drain', done);
-          stream.on('close', done);
-        });
-      }
+      await new Promise<void>((resolve) => {
+        // A stream that fails mid-chunk never calls back: its 'close' lets the chunk go as well.
+        const done = (): void => {
+          stream.off('close', done);
+          resolve();
+        };
+        stream.on('close', done);
+        stream.write(chunk, done);
+      });
     },
     async end() {
       if (!stopped && !stream.destroyed) stream.end();

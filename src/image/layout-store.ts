@@ -1,3 +1,5 @@
+import type { BlobRegion } from './source.ts';
+
 /**
  * The files of an image layout or archive, wherever they live: a directory (`oci:`) or the members of a
  * tar (`oci-archive:`, `docker-archive:`). Paths are relative and `/`-separated (`blobs/sha256/…`).
@@ -11,6 +13,8 @@ export interface LayoutStore {
   readAll(relPath: string): Promise<Uint8Array>;
   /** The member's bytes, streamed in chunks whose ArrayBuffers the consumer may take (transfer). */
   stream(relPath: string, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+  /** The member's bytes read at positions into the caller's buffers (the same bytes as `stream`). */
+  region(relPath: string): Promise<BlobRegion>;
   close(): Promise<void>;
 }
 

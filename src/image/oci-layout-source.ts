@@ -54,6 +54,15 @@ export function layoutSource(
       }
       return store.stream(path, signal);
     },
+    async openBlobRegion(digest) {
+      const path = blobPath(digest);
+      if ((await store.size(path)) === undefined) {
+        throw new ImageError('BLOB_MISSING', `${store.location} has no blob ${digest}`, {
+          hint: 'the layout is incomplete; copy the image again (skopeo copy, docker buildx --output type=oci)',
+        });
+      }
+      return store.region(path);
+    },
     close: () => store.close(),
   };
 }

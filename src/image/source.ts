@@ -32,6 +32,17 @@ export interface ResolvedImage {
   readonly layers: readonly LayerDescriptor[];
 }
 
+/**
+ * A stored blob read at positions into the caller's own buffers: a file or an archive member on disk. A
+ * reader that reuses a few buffers allocates nothing per chunk (a 2 GiB layer through fresh 1 MiB buffers
+ * costs page faults, garbage collections and, across threads, frees in another thread's arena).
+ */
+export interface BlobRegion {
+  /** Reads up to `into.byteLength` bytes from `position`; returns how many, 0 at the blob's end. */
+  read(into: Uint8Array, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 export interface ImageSource {
   /** Reads and verifies the manifest (and index) and the config blob. */
   resolve(signal?: AbortSignal): Promise<ResolvedImage>;
@@ -40,5 +51,7 @@ export interface ImageSource {
    * reader's verification is the one that counts. `expectedSize` is the manifest's size.
    */
   openBlob(digest: string, expectedSize: number, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+  /** The same bytes as `openBlob`, for reading into the caller's buffers; absent for network sources. */
+  openBlobRegion?(digest: string, expectedSize: number): Promise<BlobRegion>;
   close(): Promise<void>;
 }

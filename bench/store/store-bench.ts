@@ -4,7 +4,9 @@
  *     [--concurrency 4] [--working-set 100] [--schema NAME] [--keep]
  * PostgreSQL: DATABASE_URL or postgres://postgres@127.0.0.1:5432/test, in a schema of its own, dropped at
  * the end (`--schema NAME --keep` keeps it, and a later run with the same `--schema` reuses its
- * population). PGlite: in memory.
+ * population). PGlite: in a data directory on disk, as the embedded default keeps it (`--pglite-dir DIR`,
+ * else a temporary one, removed at the end; in memory, Emscripten's file system copies a growing file
+ * on every extension and the store costs twice as much).
  *
  * 1. Population: `--images` images × 6 facets in one tenant, 5 versions per repository, two approvals per
  *    repository. Manifests are shaped like a Debian + Node image's: `os` 1,500 entries shared by 20 base
@@ -31,7 +33,9 @@
  * delay, and what the slowest 1 % of operations spent their time on (bench/store/probe.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { loadavg, cpus } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { computeMerkle, sortEntriesByPath } from '../../src/merkle/index.ts';
 import type { FacetType } from '../../src/model/facet.ts';
@@ -63,6 +67,7 @@ const { values } = parseArgs({
     'working-set': { type: 'string', default: '100' },
     schema: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'pglite-dir': { type: 'string' },
   },
 });
 const backend = values.backend === 'pglite' ? 'pglite' : 'postgres';
@@ -111,8 +116,14 @@ function manifest(facetId: string, type: FacetType, files: FacetFileEntry[]): Fa
   };
 }
 
+/** PGlite keeps its data in a directory on disk, as the embedded default does (`dataDir(env)/pglite`). */
+const pgliteDir =
+  backend === 'pglite'
+    ? (values['pglite-dir'] ?? (await mkdtemp(join(tmpdir(), 'zastava-bench-pglite-'))))
+    : '';
+
 async function openDb(): Promise<Db> {
-  if (backend === 'pglite') return openPgliteDb();
+  if (backend === 'pglite') return openPgliteDb({ dataDir: pgliteDir });
   return openPgDb({ connectionString: url, schema });
 }
 
@@ -252,9 +263,11 @@ class PhaseClock {
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
 
 async function existingPopulation(store: Store): Promise<string[] | undefined> {
-  if (values.schema === undefined || backend !== 'postgres') return undefined;
+  if (values.schema === undefined && values['pglite-dir'] === undefined) return undefined;
   const rows = await store.db.withTenant(tenant, (sql) =>
-    sql.query('SELECT DISTINCT image_repository FROM facet_seal_approvals ORDER BY 1'),
+    sql.query(
+      "SELECT DISTINCT image_repository FROM facet_seal_approvals WHERE image_repository LIKE 'registry.bench/team-%' ORDER BY 1",
+    ),
   );
   return rows.length === 0 ? undefined : rows.map((r) => String(r.image_repository));
 }
@@ -423,4 +436,6 @@ try {
   if (backend === 'postgres' && !values.keep)
     await db.asOwner((sql) => sql.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
   await db.close();
+  if (backend === 'pglite' && values['pglite-dir'] === undefined)
+    await rm(pgliteDir, { recursive: true, force: true });
 }

@@ -14,9 +14,9 @@ const signer = createSigner(generateKeyPair().privateKey);
 const code = (c: string): Error => expect.objectContaining({ code: c }) as Error;
 const payloadText = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');
 
-/** ../shared/vectors/merkle.json: every case's entries, with a modTime, as manifests. */
+/** test/vectors/merkle.json (a copy of ../shared/vectors/merkle.json): every case's entries, with a modTime, as manifests. */
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../shared/vectors/merkle.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../test/vectors/merkle.json', import.meta.url), 'utf8'),
 ) as { cases: Array<{ name: string; entries: Array<Omit<FacetFileEntry, 'modTime'>> }> };
 
 describe('the seal payload fast path', () => {

@@ -8,12 +8,13 @@
  * IMAGE_REF is an `oci:` layout (the floor reads layouts only): the realistic corpus, or the synthetic
  * image from bench/seal/make-synthetic.ts. Wall and CPU come from GNU time (all threads of the process).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { formatLoad, interleave, table, wallsLine, type Contender } from './measure.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,29 +33,32 @@ if (!ref?.startsWith('oci:'))
   );
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const node = process.execPath;
 
-interface Contender {
-  name: string;
-  args: string[];
-}
 const work = await mkdtemp(join(tmpdir(), 'zastava-bench-'));
+const env = values['compile-cache']
+  ? { ...process.env, NODE_COMPILE_CACHE: join(work, 'compile-cache') }
+  : undefined;
+const extract = (name: string, ...extra: string[]): Contender => ({
+  name,
+  argv: [node, here('./extract.ts'), ref, ...extra, ...(values.all ? ['--all'] : [])],
+  ...(env ? { env } : {}),
+});
 const contenders: Contender[] = [
-  { name: 'floor', args: [here('./floor.ts'), ref] },
-  { name: 'extract', args: [here('./extract.ts'), ref] },
+  { name: 'floor', argv: [node, here('./floor.ts'), ref], ...(env ? { env } : {}) },
+  extract('extract'),
 ];
-if (values.modes) {
-  contenders.push({ name: 'extract --inline', args: [here('./extract.ts'), ref, '--inline'] });
-  contenders.push({ name: 'extract --workers', args: [here('./extract.ts'), ref, '--workers'] });
-}
-if (values.all) for (const c of contenders) if (c.name.startsWith('extract')) c.args.push('--all');
+if (values.modes)
+  contenders.push(extract('extract --inline', '--inline'), extract('extract --workers', '--workers'));
 if (values.stella) {
   const key = join(work, 'bench');
-  execFileSync(process.execPath, [join(root, 'bin/stella.js'), 'keys', 'generate', '--output-prefix', key], {
+  execFileSync(node, [join(root, 'bin/stella.js'), 'keys', 'generate', '--output-prefix', key], {
     stdio: 'ignore',
   });
   contenders.push({
     name: 'stella seal',
-    args: [
+    argv: [
+      node,
       join(root, 'bin/stella.js'),
       'seal',
       ref,
@@ -65,81 +69,18 @@ if (values.stella) {
       '--output',
       join(work, 'seals.json'),
     ],
-  });
-}
-
-interface Sample {
-  wallMs: number;
-  cpuMs: number;
-  maxRssKb: number;
-}
-async function measure(c: Contender): Promise<Sample> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, ...c.args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
-      if (code !== 0 || !line) {
-        reject(new Error(`${c.name} failed (${code}): ${stderr.trim()} ${stdout.trim()}`));
-        return;
-      }
-      resolve({
-        wallMs: Number(line[1]) * 1000,
-        cpuMs: (Number(line[2]) + Number(line[3])) * 1000,
-        maxRssKb: Number(line[4]),
-      });
-    });
+    ...(env ? { env } : {}),
   });
 }
 
 const runs = Number(values.runs);
-const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
-const loadBefore = loadavg()[0]!;
-for (const c of contenders) await measure(c); // warm the page cache (and the compile cache)
-for (let i = 0; i < runs; i++) {
-  // Rotate the order so no contender always runs first (or right after another's cache effects).
-  for (let k = 0; k < contenders.length; k++) {
-    const c = contenders[(i + k) % contenders.length]!;
-    samples.get(c.name)!.push(await measure(c));
-  }
-}
-const loadAfter = loadavg()[0]!;
-await rm(work, { recursive: true, force: true });
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const floor = samples.get('floor')!;
-const floorWall = median(floor.map((s) => s.wallMs));
-const floorCpu = median(floor.map((s) => s.cpuMs));
-console.log(
-  `image ${ref}; ${runs} runs each, interleaved; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} on ${process.env.NPROC ?? ''}`.trim(),
-);
-console.log(
-  ['contender'.padEnd(18), 'wall (median)', 'ratio', 'cpu (median)', 'ratio', 'peak RSS (max)'].join('  '),
-);
-for (const [name, list] of samples) {
-  const wall = median(list.map((s) => s.wallMs));
-  const cpu = median(list.map((s) => s.cpuMs));
-  const rss = Math.max(...list.map((s) => s.maxRssKb));
+try {
+  const { samples, loadBefore, loadAfter } = await interleave(contenders, runs);
   console.log(
-    [
-      name.padEnd(18),
-      `${(wall / 1000).toFixed(2)} s`.padStart(13),
-      (wall / floorWall).toFixed(2).padStart(5),
-      `${(cpu / 1000).toFixed(2)} s`.padStart(12),
-      (cpu / floorCpu).toFixed(2).padStart(5),
-      `${(rss / 1024).toFixed(0)} MB`.padStart(14),
-    ].join('  '),
+    `image ${ref}; ${runs} runs each, interleaved; load average (1/5/15 min) ${formatLoad(loadBefore)} → ${formatLoad(loadAfter)}`,
   );
+  console.log(table(samples, 'floor'));
+  console.log(wallsLine(samples));
+} finally {
+  await rm(work, { recursive: true, force: true });
 }
-console.log(
-  `walls (s): ${[...samples].map(([n, l]) => `${n}: ${l.map((s) => (s.wallMs / 1000).toFixed(2)).join(' ')}`).join(' | ')}`,
-);

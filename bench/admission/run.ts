@@ -3,8 +3,9 @@
  *   node bench/admission/run.ts [--rate 200] [--duration 60] [--connections 10]
  *     [--saturation-connections 1,8,32] [--saturation-seconds 20] [--repeat 3]
  *     [--soak-seconds 300] [--soak-warmup 30] [--phases rate,saturation,soak] [--pacing smooth|burst]
- *     [--log-level info] [--cpu-prof DIR]
+ *     [--log-level info] [--cpu-prof DIR] [--heap-prof DIR] [--alloc-profile DIR] [--server-node-flags='FLAGS'] [--keep]
  */
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { request } from 'node:https';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../../test/integration/registry/registry-process.ts';
 import { median, runLoad, type LoadResult } from './load.ts';
-import { cpuMs, loadAverage, rssKiB, totalCpuMs } from './proc.ts';
+import { cpuMs, loadAverage, rssKiB } from './proc.ts';
 import { deploymentReview, isExpectedDecision, podReview } from './reviews.ts';
 import { httpsGet, startServe, type Serve } from './serve.ts';
 import { backendPids, prepareWorld, type BenchWorld } from './setup.ts';
@@ -33,6 +34,10 @@ const { values } = parseArgs({
     pacing: { type: 'string', default: 'smooth' },
     'log-level': { type: 'string', default: 'info' },
     'cpu-prof': { type: 'string' },
+    'heap-prof': { type: 'string' },
+    'alloc-profile': { type: 'string' },
+    'server-node-flags': { type: 'string' },
+    keep: { type: 'boolean', default: false },
   },
 });
 const RATE = Number(values.rate);
@@ -91,6 +96,35 @@ function serverShares(before: Map<string, number>, after: Map<string, number>): 
   return `≤ 5 ms ${pct('0.005')}, ≤ 10 ms ${pct('0.01')}, ≤ 25 ms ${pct('0.025')}, ≤ 50 ms ${pct('0.05')}`;
 }
 
+/** CPU milliseconds of each PostgreSQL backend serving the server's connections. */
+async function backendCpu(databaseUrl: string, app: string): Promise<Map<number, number>> {
+  const cpu = new Map<number, number>();
+  for (const pid of await backendPids(databaseUrl, app)) cpu.set(pid, await cpuMs(pid));
+  return cpu;
+}
+
+/** The server's V8 heap (used/total) and external memory in MiB, from prom-client's process metrics. */
+async function heapMiB(serve: Serve, ca: string): Promise<string> {
+  const { text } = await httpsGet(`${serve.url}/metrics`, ca);
+  const value = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line === undefined ? '?' : (Number(line.split(' ')[1]) / 1048576).toFixed(0);
+  };
+  return `${value('nodejs_heap_size_used_bytes')}/${value('nodejs_heap_size_total_bytes')}, ${value('nodejs_external_memory_bytes')}`;
+}
+
+/** From the server's `--trace-gc` lines: what each mark-compact left alive, `MiB@seconds`. */
+async function liveHeapAfterFullGcs(logFile: string, pid: number): Promise<string[]> {
+  const text = await readFile(logFile, 'utf8');
+  const found: string[] = [];
+  const line = new RegExp(
+    `^\\[${pid}:[^\\]]*\\]\\s+(\\d+) ms: Mark-Compact [\\d.]+ \\([\\d.]+\\) -> ([\\d.]+) \\(`,
+    'gm',
+  );
+  for (const m of text.matchAll(line)) found.push(`${m[2]}@${(Number(m[1]) / 1000).toFixed(0)}`);
+  return found;
+}
+
 interface Measured {
   readonly load: LoadResult;
   /** The server's own latency histogram over the run. */
@@ -107,18 +141,23 @@ async function measured(
   app: string,
   run: () => Promise<LoadResult>,
 ): Promise<Measured> {
-  const backends = await backendPids(world.databaseUrl, app);
   const start = loadAverage();
   const buckets = await serverBuckets(serve, world.ca);
-  const [cpu0, pg0] = [await cpuMs(serve.pid), await totalCpuMs(backends)];
+  const cpu0 = await cpuMs(serve.pid);
+  const pg0 = await backendCpu(world.databaseUrl, app);
   const load = await run();
-  const [cpu1, pg1] = [await cpuMs(serve.pid), await totalCpuMs(backends)];
+  const cpu1 = await cpuMs(serve.pid);
+  const pg1 = await backendCpu(world.databaseUrl, app);
+  // The pool closes connections idle for 10 s and opens new ones: a backend there at the end counts from
+  // its start figure (0 if it is new); one that ended during the run is missed (an undercount).
+  let pgMs = 0;
+  for (const [pid, ms] of pg1) pgMs += ms - (pg0.get(pid) ?? 0);
   const n = Math.max(1, load.responses);
   return {
     load,
     server: serverShares(buckets, await serverBuckets(serve, world.ca)),
     serverCpuMsPerRequest: (cpu1 - cpu0) / n,
-    postgresCpuMsPerRequest: (pg1 - pg0) / n,
+    postgresCpuMsPerRequest: pgMs / n,
     loadavg: { start, end: loadAverage() },
   };
 }
@@ -145,9 +184,10 @@ async function main(): Promise<void> {
   const app = `bench-admission-${process.pid}`;
   const url = new URL(DATABASE_URL);
   url.searchParams.set('application_name', app);
-  let serve: Serve | undefined;
-  try {
-    serve = await startServe({
+  const bodies = [podReview(world.images), deploymentReview(world.images)];
+  /** A new server process, its decisions checked once over a CA-verified connection, then warmed up. */
+  const freshServe = async (): Promise<Serve> => {
+    const started = await startServe({
       root: ROOT,
       port: await freePort(),
       tls: { cert: world.pki.serverCert, key: world.pki.serverKey, ca: world.ca },
@@ -158,31 +198,41 @@ async function main(): Promise<void> {
       logFile: join(world.dir, 'serve.log'),
       logLevel: values['log-level'],
       cpuProfDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
+      heapProfDir: values['heap-prof'] === undefined ? undefined : resolve(values['heap-prof']),
+      allocProfileDir: values['alloc-profile'] === undefined ? undefined : resolve(values['alloc-profile']),
+      // --trace-gc: the live heap after each full collection, read back from the log in the soak.
+      nodeFlags: ['--trace-gc', ...(values['server-node-flags']?.split(' ').filter((f) => f !== '') ?? [])],
     });
-    const bodies = [podReview(world.images), deploymentReview(world.images)];
-    say(
-      `set-up: stella serve pid ${serve.pid} at ${serve.url} (TLS, CA-verified), PostgreSQL schema ${world.schema}, ` +
-        `tenant ${world.tenant}, registry ${world.registry.host}; baseline ${world.digests.baseline.slice(0, 19)}…, ` +
-        `drifted ${world.digests.drifted.slice(0, 19)}…`,
-    );
-    say(
-      `reviews: a Pod (1 init + 3 containers: 2 drifted images, 1 baseline) and a Deployment (2 containers), ` +
-        `${bodies.map((b) => b.length).join(' and ')} bytes, alternating; every response checked (allowed, with warnings)`,
-    );
     for (const body of bodies) {
-      const reply = await post(serve.url, body.replace('[<id>]', 'check'), world.ca);
+      const reply = await post(started.url, body.replace('[<id>]', 'check'), world.ca);
       if (reply.status !== 200 || !isExpectedDecision(reply.text))
         throw new Error(`unexpected decision (HTTP ${reply.status}): ${reply.text.slice(0, 2000)}`);
     }
     await runLoad({
-      url: serve.url,
+      url: started.url,
       bodies,
       connections: CONNECTIONS,
       seconds: 5,
       rate: RATE,
       pacing: PACING,
     });
-    say(`warm-up: 5 s at ${RATE} req/s; server RSS ${((await rssKiB(serve.pid)) / 1024).toFixed(1)} MiB`);
+    say(
+      `stella serve pid ${started.pid} at ${started.url} (TLS, CA-verified); warmed up 5 s at ${RATE} req/s: ` +
+        `RSS ${((await rssKiB(started.pid)) / 1024).toFixed(1)} MiB`,
+    );
+    return started;
+  };
+  let serve: Serve | undefined;
+  try {
+    say(
+      `set-up: PostgreSQL schema ${world.schema}, tenant ${world.tenant}, registry ${world.registry.host}; ` +
+        `baseline ${world.digests.baseline.slice(0, 19)}…, drifted ${world.digests.drifted.slice(0, 19)}…`,
+    );
+    say(
+      `reviews: a Pod (1 init + 3 containers: 2 drifted images, 1 baseline) and a Deployment (2 containers), ` +
+        `${bodies.map((b) => b.length).join(' and ')} bytes, alternating; every response checked (allowed, with warnings)`,
+    );
+    serve = await freshServe();
 
     const verdicts: string[] = [];
     if (PHASES.has('rate')) {
@@ -236,17 +286,26 @@ async function main(): Promise<void> {
 
     if (PHASES.has('soak')) {
       say();
+      if (PHASES.has('rate') || PHASES.has('saturation')) {
+        // RSS after warm-up means a process that has only been warmed up: saturation grows the heap.
+        const code = await serve.stop();
+        serve = undefined;
+        if (code !== 0) throw new Error(`stella serve exited ${code}`);
+        say('a fresh server for the soak:');
+        serve = await freshServe();
+      }
       say(
         `(c) RSS soak: ${RATE} req/s (${PACING} pacing) for ${SOAK_SECONDS} s; VmRSS after ${SOAK_WARMUP} s and at the end`,
       );
       const pid = serve.pid;
       const trail: string[] = [];
       let warm = Number.NaN;
+      const current = serve;
       const sampler = setInterval(() => {
-        void rssKiB(pid).then((kib) => {
+        void Promise.all([rssKiB(pid), heapMiB(current, world.ca)]).then(([kib, heap]) => {
           const at = trail.length * SOAK_WARMUP + SOAK_WARMUP;
           if (trail.length === 0) warm = kib;
-          trail.push(`${at}s ${(kib / 1024).toFixed(1)}`);
+          trail.push(`${at}s ${(kib / 1024).toFixed(1)} (${heap})`);
         });
       }, SOAK_WARMUP * 1000);
       const m = await measured(serve, world, app, () =>
@@ -262,7 +321,17 @@ async function main(): Promise<void> {
       clearInterval(sampler);
       const end = await rssKiB(pid);
       for (const line of describe(m)) say(line);
-      say(`  RSS trail (MiB): ${trail.join(', ')}, end ${(end / 1024).toFixed(1)}`);
+      say(
+        `  RSS trail, MiB (V8 heap used/total, external): ${trail.join(', ')}, end ${(end / 1024).toFixed(1)}`,
+      );
+      // V8 prints --trace-gc through C stdio, buffered when stdout is a file: read it once the server stopped.
+      const stopped = await serve.stop();
+      serve = undefined;
+      if (stopped !== 0) say(`  stella serve exited ${stopped}`);
+      const fullGcs = await liveHeapAfterFullGcs(join(world.dir, 'serve.log'), pid);
+      say(
+        `  V8 live heap after each full GC (mark-compact), MiB at s since start: ${fullGcs.join(', ') || 'none'}`,
+      );
       const ratio = end / warm;
       say(
         `  RSS after warm-up ${(warm / 1024).toFixed(1)} MiB, at the end ${(end / 1024).toFixed(1)} MiB: ratio ${ratio.toFixed(3)}`,
@@ -279,7 +348,8 @@ async function main(): Promise<void> {
   } finally {
     const code = await serve?.stop();
     if (serve !== undefined && code !== 0) say(`stella serve exited ${code}; log: ${world.dir}/serve.log`);
-    await world.cleanup();
+    await world.cleanup(values.keep);
+    if (values.keep) say(`kept: ${world.dir} (serve.log is the server's log)`);
   }
 }
 

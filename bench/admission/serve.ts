@@ -17,6 +17,12 @@ export interface ServeOptions {
   readonly logLevel: string;
   /** A directory for `--cpu-prof` profiles, written when the server exits. */
   readonly cpuProfDir?: string | undefined;
+  /** A directory for `--heap-prof` (sampled allocations) profiles, written when the server exits. */
+  readonly heapProfDir?: string | undefined;
+  /** More `node` flags for the server (V8 heap or GC tracing flags, for instance). */
+  readonly nodeFlags?: readonly string[];
+  /** A directory for alloc-profile.ts's profile of every allocation (written on SIGUSR2). */
+  readonly allocProfileDir?: string | undefined;
 }
 
 export interface Serve {
@@ -43,8 +49,14 @@ export function httpsGet(url: string, ca: string): Promise<{ status: number; tex
 /** `stella serve` as a separate process, over HTTPS, ready (`/readyz` 200, certificate checked). */
 export async function startServe(options: ServeOptions): Promise<Serve> {
   const log = openSync(options.logFile, 'a');
-  const profile =
-    options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
+  const profile = [
+    ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir]),
+    ...(options.heapProfDir === undefined ? [] : ['--heap-prof', '--heap-prof-dir', options.heapProfDir]),
+    ...(options.nodeFlags ?? []),
+    ...(options.allocProfileDir === undefined
+      ? []
+      : [`--import=${join(options.root, 'bench', 'admission', 'alloc-profile.ts')}`]),
+  ];
   const child = spawn(
     process.execPath,
     [
@@ -71,6 +83,9 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
         HOME: process.env.HOME,
         ZASTAVA_DATA_DIR: options.dataDir,
         ZASTAVA_LOG_LEVEL: options.logLevel,
+        ...(options.allocProfileDir === undefined
+          ? {}
+          : { ZASTAVA_ALLOC_PROFILE_DIR: options.allocProfileDir }),
       },
     },
   );
@@ -78,7 +93,13 @@ export async function startServe(options: ServeOptions): Promise<Serve> {
   const url = `https://127.0.0.1:${options.port}`;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) {
+      if (options.allocProfileDir !== undefined) {
+        child.kill('SIGUSR2');
+        await sleep(3000);
+      }
+      child.kill('SIGTERM');
+    }
     return exited;
   };
   for (let i = 0; i < 240; i++) {

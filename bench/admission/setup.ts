@@ -22,7 +22,8 @@ export interface BenchWorld {
   readonly tenant: string;
   readonly images: BenchImages;
   readonly digests: { readonly baseline: string; readonly drifted: string };
-  cleanup(): Promise<void>;
+  /** Stops the registry and drops the schema; removes the directory unless `keepDir`. */
+  cleanup(keepDir?: boolean): Promise<void>;
 }
 
 /**
@@ -37,10 +38,10 @@ export async function prepareWorld(databaseUrl: string): Promise<BenchWorld> {
   const schema = `bench_admission_${randomBytes(4).toString('hex')}`;
   const tenant = 'bench-admission';
   let registry: RegistryProcess | undefined;
-  const cleanup = async () => {
+  const cleanup = async (keepDir = false) => {
     await registry?.stop();
     await dropSchema(databaseUrl, schema).catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    if (!keepDir) await rm(dir, { recursive: true, force: true });
   };
   try {
     const pkiDir = join(dir, 'pki');

@@ -51,9 +51,13 @@ export interface AdmissionLogLine {
   readonly message: string;
 }
 
-export function admissionLogLines(outcome: AdmissionOutcome): AdmissionLogLine[] {
+export function admissionLogLines(
+  outcome: AdmissionOutcome,
+  options: { readonly debug?: boolean } = {},
+): AdmissionLogLine[] {
   const lines: AdmissionLogLine[] = [];
-  for (const image of outcome.images) {
+  // The per-facet lines are debug level: not built at all when nobody reads them.
+  for (const image of options.debug === false ? [] : outcome.images) {
     if (image.kind !== 'evaluated') continue;
     for (const facet of image.evaluation.facets) {
       lines.push({

@@ -34,14 +34,24 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Every request gets a correlation id: the caller's `X-Correlation-Id` when it is a sane token, else a
- * new UUID; echoed in the response and carried by every log line and audit row of the request.
+ * new UUID; echoed in the response and carried by every log line and audit row of the request. The
+ * request's child logger is made on first use: most requests (every webhook review) never log through
+ * it, and a pino child costs its bindings' serialisation and redaction.
  */
 export function correlation(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const given = req.get('x-correlation-id');
     const correlationId = given !== undefined && CORRELATION_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Correlation-Id', correlationId);
-    Object.assign(res.locals, { correlationId, log: logger.child({ correlationId }) });
+    let log: Logger | undefined;
+    Object.defineProperties(res.locals, {
+      correlationId: { value: correlationId, enumerable: true, writable: true, configurable: true },
+      log: {
+        get: () => (log ??= logger.child({ correlationId })),
+        enumerable: true,
+        configurable: true,
+      },
+    });
     next();
   };
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareUtf8, normalizeEntryPath } from './paths.ts';
 
@@ -16,6 +17,31 @@ describe('normalizeEntryPath (SPEC §4)', () => {
     ['./a/./b/.', '/a/b'],
   ])('%j → %j', (raw, normal) => {
     expect(normalizeEntryPath(raw)).toBe(normal);
+  });
+
+  it('takes names with nothing to collapse as they are, and agrees with segment-wise resolution on any name', () => {
+    const reference = (raw: string): string | null => {
+      const out: string[] = [];
+      for (const segment of raw.split('/')) {
+        if (segment === '' || segment === '.') continue;
+        if (segment === '..') {
+          if (out.length === 0) return null;
+          out.pop();
+        } else out.push(segment);
+      }
+      return `/${out.join('/')}`;
+    };
+    const name = fc
+      .array(fc.constantFrom('a', 'b.', '.', '..', '...', '.x', '', 'é', '/', './'), { maxLength: 8 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(name, (raw) => {
+        expect(normalizeEntryPath(raw)).toBe(reference(raw));
+      }),
+      {
+        numRuns: 5000,
+      },
+    );
   });
 
   it.each(['..', '../etc/passwd', 'a/../../b', './../x', '/../x'])('%j leaves the root', (raw) => {

@@ -156,7 +156,9 @@ async function computeEvaluation(
     throw new AdmissionError(
       'ADMISSION_BASELINE_UNSEALED',
       `the approved baseline ${pinnedName(name, baseline.imageDigest)} has no seals in tenant ${policy.tenant}`,
-      { hint: 'seal the baseline image (stella seal --push) or approve another one' },
+      {
+        hint: 'seal the baseline image into the store (stella seal IMAGE --store, or --server URL --token T) or approve another one',
+      },
     );
   }
   const attributes = { 'zastava.image_digest': imageDigest, 'zastava.baseline_digest': baseline.imageDigest };
@@ -243,6 +245,6 @@ async function currentSealsOf(
     'ADMISSION_IMAGE_UNSEALED',
     `no seals for ${pinnedName(name, imageDigest)} in tenant ${tenant}` +
       (extract === undefined ? ' and extraction in the webhook is off' : ''),
-    { hint: 'seal images in CI: stella seal IMAGE --push' },
+    { hint: 'seal images in CI into the store: stella seal IMAGE --server URL --token T (or --store)' },
   );
 }

@@ -87,6 +87,7 @@ async function serve(
   const running = await startServer(config, {
     logger,
     registry,
+    sealTotal: metrics.sealTotal,
     // A review ends by its deadline (under timeoutSeconds); the drain outlasts it.
     drainTimeoutMs: Math.max(DEFAULT_DRAIN_TIMEOUT_MS, timeoutSeconds * 1000 + 1000),
     readiness: {

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { isZastavaError } from '../model/errors.ts';
 import type { Tenant } from '../model/tenant.ts';
 import type { Store } from '../store/store.ts';
+import type { FacetMetrics } from '../telemetry/metrics.ts';
 import { approvalRoutes } from './api/approvals.ts';
 import { driftVexAuditRoutes } from './api/drift-vex-audit.ts';
 import { keyRoutes } from './api/keys.ts';
@@ -23,6 +24,8 @@ export interface AppOptions {
   /** Undefined: /api/v1 answers 503 API_NOT_CONFIGURED. */
   readonly verifier: TokenVerifier | undefined;
   readonly requireScopes?: boolean;
+  /** `facet_seal_total`, counted by POST /api/v1/seals. */
+  readonly sealTotal?: FacetMetrics['sealTotal'] | undefined;
   readonly allowedTenants?: readonly Tenant[] | undefined;
   /** Largest /api/v1 body in bytes. */
   readonly bodyLimitBytes: number;
@@ -61,7 +64,11 @@ export function createApp(options: AppOptions): Express {
   const api = express.Router();
   api.use(authenticate({ verifier: options.verifier, allowedTenants: options.allowedTenants }));
   api.use(express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
-  const deps = { store: options.store, requireScopes: options.requireScopes ?? true };
+  const deps = {
+    store: options.store,
+    requireScopes: options.requireScopes ?? true,
+    sealTotal: options.sealTotal,
+  };
   sealRoutes(api, deps);
   approvalRoutes(api, deps);
   driftVexAuditRoutes(api, deps);

@@ -16,6 +16,7 @@ export interface StartOptions {
   /** The webhook's routes and readiness checks, when it is served from the same process. */
   readonly routers?: AppOptions['routers'];
   readonly readiness?: AppOptions['readiness'];
+  readonly sealTotal?: AppOptions['sealTotal'];
   /** An already open store (tests); otherwise opened from the configuration, migrations first. */
   readonly store?: OpenedStore;
   /**
@@ -61,6 +62,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       requireScopes: config.auth?.requireScopes ?? true,
       allowedTenants: config.allowedTenants,
       bodyLimitBytes: config.bodyLimitBytes,
+      sealTotal: options.sealTotal,
       ...(options.readiness === undefined ? {} : { readiness: options.readiness }),
       ...(options.routers === undefined ? {} : { routers: options.routers }),
     });

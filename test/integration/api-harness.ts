@@ -9,6 +9,7 @@ import { loadServerConfig, type ServerFlags } from '../../src/config/server.ts';
 import { SCOPES } from '../../src/server/api/deps.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server/start.ts';
 import { openTestStore, type Backend, type TestStore } from './store-harness.ts';
+import { createMetrics } from '../../src/telemetry/metrics.ts';
 
 export const ISSUER = 'https://issuer.test';
 export const AUDIENCE = 'zastava-api';
@@ -99,6 +100,7 @@ export async function startApi(
   const running = await startServer(config, {
     logger: pino({ level: 'silent' }),
     registry,
+    sealTotal: createMetrics(registry).sealTotal, // as stella serve does
     store: { ...store, migration: undefined },
     ...extra,
   });

@@ -78,6 +78,14 @@ describe.each(BACKENDS)('API routes on %s', (backend) => {
     expect(r.status).toBe(422);
     expect(r.body.code).toBe('SEAL_SIGNATURE_UNTRUSTED');
     expect(r.body.message).toMatch(/signature/);
+    // facet_seal_total (seed §8) counts each seal of each submission by outcome
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    const count = (status: string) =>
+      [...metrics.matchAll(new RegExp(`^facet_seal_total\\{[^}]*status="${status}"[^}]*\\} (\\d+)$`, 'gm'))]
+        .map((m) => Number(m[1]))
+        .reduce((a, b) => a + b, 0);
+    expect([count('stored'), count('already_stored'), count('rejected')]).toEqual([12, 6, 6]);
+    expect(metrics).toMatch(/facet_seal_total\{tenant="api",facet_type="Binary",status="stored"\} 2/);
     expect(r.headers.get('x-correlation-id')).toBe('bad-sig-1');
     expect((await call('GET', `/api/v1/seal-sets/${v3.imageDigest}`)).status).toBe(404);
     const audit = await call('GET', '/api/v1/audit?correlationId=bad-sig-1');

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { Sha256Digest } from '../../model/digest.ts';
 import { z } from 'zod';
+import { FacetType } from '../../model/facet.ts';
 import { SealSet } from '../../model/seal.ts';
 import { StoreError } from '../../store/errors.ts';
 import { findSealSet, loadSeal, storeSealSet } from '../../store/seal-sets.ts';
@@ -9,6 +10,33 @@ import { ServerError } from '../errors.ts';
 import { actorOf, parseBody, parseQuery, principalOf, requireScope } from '../http.ts';
 import { SCOPES, type ApiDeps } from './deps.ts';
 import { SealSetQuery, SealsQuery } from './queries.ts';
+
+/** A submitted seal's claimed id and facet type, before (or without) verification: metric labels only. */
+function claimed(seal: unknown): { sealId: string; facetType: string } {
+  const s = (typeof seal === 'object' && seal !== null ? seal : {}) as {
+    sealId?: unknown;
+    manifest?: { type?: unknown };
+  };
+  const type = FacetType.safeParse(s.manifest?.type);
+  return {
+    sealId: typeof s.sealId === 'string' ? s.sealId : '',
+    facetType: type.success ? type.data : 'unknown',
+  };
+}
+
+/** Counts each seal of a submission once its outcome is known: `facet_seal_total{tenant,facet_type,status}`. */
+function countSeals(
+  deps: ApiDeps,
+  tenant: string,
+  seals: readonly unknown[],
+): (status: (sealId: string) => 'stored' | 'already_stored' | 'rejected') => void {
+  return (status) => {
+    for (const seal of seals) {
+      const { sealId, facetType } = claimed(seal);
+      deps.sealTotal?.inc({ tenant, facet_type: facetType, status: status(sealId) });
+    }
+  };
+}
 
 /** The set's own fields here; each seal is parsed once, by verifySeal, inside storeSealSet. */
 const SealSetBody = SealSet.extend({ seals: z.array(z.unknown()).min(1).max(64) });
@@ -23,7 +51,17 @@ export function sealRoutes(router: Router, deps: ApiDeps): void {
 
   router.post('/seals', requireScope(SCOPES.sealsWrite, requireScopes), async (req, res) => {
     const sealSet = parseBody(SealSetBody, req);
-    const result = await storeSealSet(store, principalOf(res).tenant, sealSet, actorOf(res));
+    const tenant = principalOf(res).tenant;
+    const count = countSeals(deps, tenant, sealSet.seals);
+    let result;
+    try {
+      result = await storeSealSet(store, tenant, sealSet, actorOf(res));
+    } catch (error) {
+      count(() => 'rejected');
+      throw error;
+    }
+    const stored = new Set(result.stored);
+    count((sealId) => (stored.has(sealId) ? 'stored' : 'already_stored'));
     res.status(result.stored.length > 0 ? 201 : 200).json(result);
   });
 

@@ -157,7 +157,7 @@ async function computeEvaluation(
       'ADMISSION_BASELINE_UNSEALED',
       `the approved baseline ${pinnedName(name, baseline.imageDigest)} has no seals in tenant ${policy.tenant}`,
       {
-        hint: 'seal the baseline image into the store (stella seal IMAGE --store, or --server URL --token T) or approve another one',
+        hint: 'seal the baseline image in CI (stella seal IMAGE --push) or approve another one',
       },
     );
   }
@@ -245,6 +245,8 @@ async function currentSealsOf(
     'ADMISSION_IMAGE_UNSEALED',
     `no seals for ${pinnedName(name, imageDigest)} in tenant ${tenant}` +
       (extract === undefined ? ' and extraction in the webhook is off' : ''),
-    { hint: 'seal images in CI into the store: stella seal IMAGE --server URL --token T (or --store)' },
+    {
+      hint: 'seal images in CI: stella seal IMAGE --push (to ZASTAVA_SERVER with ZASTAVA_TOKEN, else the store)',
+    },
   );
 }

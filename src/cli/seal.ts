@@ -14,7 +14,7 @@ import { progressBar } from './progress.ts';
 import { writeFileAtomic } from './write-atomic.ts';
 
 const usage = (storeFlags: string): string =>
-  `stella seal IMAGE [--key FILE] [--facet ID]… [--facets FILE] [--output FILE] [--format json|table|in-toto] [--sealed-by NAME] [--report-unmatched] [--store ${storeFlags} | --server URL --token T] ${IMAGE_FLAGS_USAGE}`;
+  `stella seal IMAGE [--key FILE] [--facet ID]… [--facets FILE] [--output FILE] [--format json|table|in-toto] [--sealed-by NAME] [--report-unmatched] [--push | --store ${storeFlags} | --server URL --token T] ${IMAGE_FLAGS_USAGE}`;
 
 export const sealCommand: Command = async (args, ctx) => {
   // The layer worker boots (~60 ms of CPU) while this thread loads zod, the reader's modules, the facets,
@@ -45,6 +45,7 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
       format: { type: 'string' },
       'sealed-by': { type: 'string' },
       'report-unmatched': { type: 'boolean' },
+      push: { type: 'boolean' },
       store: { type: 'boolean' },
       server: { type: 'string' },
       token: { type: 'string' },
@@ -65,9 +66,16 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
 
   if (values.store && values.server !== undefined)
     throw usageError('stella seal: --store and --server exclude each other', USAGE);
+  if (values.push && (values.store || values.server !== undefined))
+    throw usageError('stella seal: --push chooses the destination itself; drop --store or --server', USAGE);
+  // --push (SPEC §11: sealing belongs in CI): the API server of ZASTAVA_SERVER when it is set, else the
+  // store of --database-url / DATABASE_URL (the embedded default without one).
+  const server = values.server ?? (values.push ? nonEmpty(ctx.env.ZASTAVA_SERVER) : undefined);
+  const toStore = values.store === true || (values.push === true && server === undefined);
   const token = values.token ?? ctx.env.ZASTAVA_TOKEN;
-  if (values.server !== undefined && token === undefined) {
-    throw usageError('stella seal: --server needs --token T (or ZASTAVA_TOKEN)', USAGE);
+  if (server !== undefined && token === undefined) {
+    const from = values.server === undefined ? '--push with ZASTAVA_SERVER' : '--server';
+    throw usageError(`stella seal: ${from} needs --token T (or ZASTAVA_TOKEN)`, USAGE);
   }
   const ref = positionals[0]!;
   // Loaded here rather than at the top so that `--help` and flag errors cost no reader modules.
@@ -105,18 +113,22 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
     );
   }
   // The store's modules (pg, PGlite) load only when a seal goes there.
-  if (values.store) {
+  if (toStore) {
     const { storeSeals } = await import('./submit-seals.ts');
     print(ctx.stderr, await storeSeals(sealSet, values, ctx));
   }
-  if (values.server !== undefined) {
+  if (server !== undefined) {
     const { submitSeals } = await import('./submit-seals.ts');
-    print(ctx.stderr, await submitSeals(sealSet, values.server, token!));
+    print(ctx.stderr, await submitSeals(sealSet, server, token!));
   }
   const text = await render(sealSet, format, signer);
   if (values.output === undefined) print(ctx.stdout, text);
   else await writeFileAtomic(values.output, text.endsWith('\n') ? text : `${text}\n`);
   return EXIT.ok;
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text === '' ? undefined : text;
 }
 
 function checkFacetIds(ids: readonly string[], facets: readonly FacetDefinition[]): void {

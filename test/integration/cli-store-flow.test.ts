@@ -103,6 +103,24 @@ describe('seal --store, baseline approve, drift against the store (embedded PGli
     expect(report.decision).toBe('Warn');
   });
 
+  it('--push stores into the configured store (no ZASTAVA_SERVER), and names what a server needs', async () => {
+    const refused = await stella('seal', `oci:${layout}:v2`, '--push', '--store');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('--push chooses the destination itself');
+    const pushed = await stella('seal', `oci:${layout}:v2`, '--key', join(dir, 'k.key'), '--push');
+    expect(pushed.code, pushed.err).toBe(0);
+    expect(pushed.err).toContain('stored 0 seal(s)'); // v2 was stored by the test before
+    const saved = env;
+    env = { ...env, ZASTAVA_SERVER: 'https://zastava.invalid' };
+    try {
+      const noToken = await stella('seal', `oci:${layout}:v2`, '--key', join(dir, 'k.key'), '--push');
+      expect(noToken.code).toBe(2);
+      expect(noToken.err).toContain('--push with ZASTAVA_SERVER needs --token T');
+    } finally {
+      env = saved;
+    }
+  });
+
   it('compares stored seals by id (seal:UUID): the drift of their one facet (SPEC §9)', async () => {
     const json = async (...args: string[]) => {
       const r = await stella('drift', ...args, '--format', 'json');

@@ -2,7 +2,7 @@
 # Debian packages the tests and benchmarks use. Idempotent: installs only what is missing.
 set -euo pipefail
 need=()
-for pkg in zstd skopeo umoci docker-registry debootstrap; do
+for pkg in zstd skopeo umoci docker-registry debootstrap aide; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

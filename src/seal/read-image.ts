@@ -7,6 +7,8 @@ import { DEFAULT_QUOTA, type FacetDefinition, type QuotaLimits } from '../model/
 import type { FacetManifest } from '../model/manifest.ts';
 import { canonicalBytes } from './canonical.ts';
 import { EXTRACTOR_VERSION } from './version.ts';
+import type { Tracer } from '@opentelemetry/api';
+import { SPAN, withSpanSync } from '../telemetry/span.ts';
 
 export interface SealImageOptions {
   /** The full ordered definitions: membership is decided against all of them (SPEC §5). */
@@ -21,6 +23,8 @@ export interface SealImageOptions {
   readonly signal?: AbortSignal;
   /** Layer workers to use (already booted, or shared by a server); left open. */
   readonly pool?: ExtractOptions['pool'];
+  /** `facet.hash` (a facet's Merkle tree) and `facet.seal` (its signature) spans; none without one. */
+  readonly tracer?: Tracer | undefined;
 }
 
 /** The image's identity and per-facet manifests, before signing: what drift needs from an image. */
@@ -54,7 +58,7 @@ export async function readImage(refText: string, options: SealImageOptions): Pro
   const extractedAt = (options.now?.() ?? new Date()).toISOString();
   if (opened.kind === 'rootfs') {
     const extraction = await extractRootfs(opened.rootDir, extractOptions);
-    const manifests = buildManifests(options.facets, extraction, extractedAt);
+    const manifests = buildManifests(options.facets, extraction, extractedAt, options.tracer);
     const roots = manifests.map((m) => ({ facetId: m.facetId, merkleRoot: m.merkleRoot }));
     const digest = `sha256:${createHash('sha256').update(canonicalBytes(roots)).digest('hex')}`;
     return { imageRef: refText, imageDigest: digest, configDigest: digest, manifests, extraction };
@@ -66,7 +70,7 @@ export async function readImage(refText: string, options: SealImageOptions): Pro
       imageRef: resolved.imageRef,
       imageDigest: resolved.imageDigest,
       configDigest: resolved.configDigest,
-      manifests: buildManifests(options.facets, extraction, extractedAt),
+      manifests: buildManifests(options.facets, extraction, extractedAt, options.tracer),
       extraction,
     };
   } finally {
@@ -78,10 +82,12 @@ function buildManifests(
   facets: readonly FacetDefinition[],
   extraction: ExtractionResult,
   extractedAt: string,
+  tracer: Tracer | undefined,
 ): FacetManifest[] {
   return facets.map((facet, i) => {
     const files = extraction.entriesByFacet[i] ?? [];
-    const { root } = computeMerkle(files);
+    const attributes = { 'zastava.facet_id': facet.facetId, 'zastava.file_count': files.length };
+    const { root } = withSpanSync(tracer, SPAN.hash, attributes, () => computeMerkle(files));
     let totalBytes = 0;
     for (const file of files) totalBytes += file.size;
     return {

@@ -3,6 +3,7 @@ import type { FacetSeal, SealSet } from '../model/seal.ts';
 import { appliedQuota, readImage, type ReadImageResult, type SealImageOptions } from './read-image.ts';
 import { sealCheckedManifest } from './seal.ts';
 import type { Signer } from './signer.ts';
+import { SPAN, withSpan } from '../telemetry/span.ts';
 
 export { appliedQuota, readImage, type ReadImageResult, type SealImageOptions } from './read-image.ts';
 
@@ -19,16 +20,16 @@ export async function sealImage(
 export async function sealRead(
   read: ReadImageResult,
   signer: Signer,
-  options: Pick<SealImageOptions, 'facets' | 'only' | 'sealedBy' | 'now'>,
+  options: Pick<SealImageOptions, 'facets' | 'only' | 'sealedBy' | 'now' | 'tracer'>,
 ): Promise<{ sealSet: SealSet; read: ReadImageResult }> {
   const selected = new Set(options.only?.length ? options.only : options.facets.map((f) => f.facetId));
   const sealedAt = (options.now?.() ?? new Date()).toISOString();
   const seals: FacetSeal[] = [];
   for (const [i, manifest] of read.manifests.entries()) {
     if (!selected.has(manifest.facetId)) continue;
-    seals.push(
-      // The manifest's root and counts were computed from its files by readImage just now.
-      await sealCheckedManifest(
+    // The manifest's root and counts were computed from its files by readImage just now.
+    const seal = () =>
+      sealCheckedManifest(
         {
           manifest,
           imageRef: read.imageRef,
@@ -39,8 +40,9 @@ export async function sealRead(
           sealedAt,
         },
         signer,
-      ),
-    );
+      );
+    const attributes = { 'zastava.facet_id': manifest.facetId, 'zastava.image_digest': read.imageDigest };
+    seals.push(options.tracer ? await withSpan(options.tracer, SPAN.seal, attributes, seal) : await seal());
   }
   return {
     sealSet: {

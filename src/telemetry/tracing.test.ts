@@ -1,23 +1,6 @@
-import type { Span, Tracer } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { createTracer, SPAN, withSpan } from './tracing.ts';
-
-function recordingTracer() {
-  const spans: { name: string; attributes: unknown; ended: boolean; error?: unknown }[] = [];
-  const tracer = {
-    startActiveSpan(name: string, options: { attributes?: unknown }, fn: (span: Span) => unknown) {
-      const record: (typeof spans)[number] = { name, attributes: options.attributes, ended: false };
-      spans.push(record);
-      const span = {
-        end: () => void (record.ended = true),
-        recordException: (e: unknown) => void (record.error = e),
-        setStatus: () => span,
-      } as unknown as Span;
-      return fn(span);
-    },
-  } as unknown as Tracer;
-  return { tracer, spans };
-}
+import { recordingTracer } from './test-tracer.ts';
+import { createTracer, SPAN, withSpan, withSpanSync } from './tracing.ts';
 
 describe('tracing', () => {
   it('names spans only with the seed names', () => {
@@ -42,6 +25,21 @@ describe('tracing', () => {
     ).rejects.toThrow('x');
     expect(spans).toEqual([
       { name: 'facet.drift.compute', attributes: { a: 1 }, ended: true, error: new Error('x') },
+    ]);
+  });
+
+  it('withSpanSync: a span around synchronous work, or just the work without a tracer', () => {
+    const { tracer, spans } = recordingTracer();
+    expect(withSpanSync(tracer, SPAN.hash, { f: 'x' }, () => 7)).toBe(7);
+    expect(withSpanSync(undefined, SPAN.hash, {}, () => 8)).toBe(8);
+    expect(() =>
+      withSpanSync(tracer, SPAN.hash, {}, () => {
+        throw new Error('y');
+      }),
+    ).toThrow('y');
+    expect(spans).toEqual([
+      { name: 'facet.hash', attributes: { f: 'x' }, ended: true },
+      { name: 'facet.hash', attributes: {}, ended: true, error: new Error('y') },
     ]);
   });
 });

@@ -9,6 +9,9 @@ import { ZastavaError } from '../model/errors.ts';
  * `ADMISSION_BASELINE_UNSEALED`: the approved baseline digest has no seals in the store.
  * `ADMISSION_RECORD_FAILED`: the decision could not be written to drift history and the audit log.
  * `ADMISSION_INTERNAL`: an unexpected failure (a bug or an infrastructure error without a code).
+ * `ADMISSION_EXTRACTION_BUSY`: extraction on a miss is at its concurrency and queue limits.
+ * `ADMISSION_SEAL_KEY_UNTRUSTED`: the tenant's keyring does not trust the webhook's seal key, so the
+ * seals of an extraction on a miss would be refused; nothing is extracted.
  */
 export type AdmissionErrorCode =
   | 'ADMISSION_REVIEW_MALFORMED'
@@ -17,6 +20,8 @@ export type AdmissionErrorCode =
   | 'ADMISSION_IMAGE_UNSEALED'
   | 'ADMISSION_BASELINE_UNSEALED'
   | 'ADMISSION_RECORD_FAILED'
-  | 'ADMISSION_INTERNAL';
+  | 'ADMISSION_INTERNAL'
+  | 'ADMISSION_EXTRACTION_BUSY'
+  | 'ADMISSION_SEAL_KEY_UNTRUSTED';
 
 export class AdmissionError extends ZastavaError<AdmissionErrorCode> {}

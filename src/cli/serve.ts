@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { loadServerConfig, SERVER_FLAG_OPTIONS, type ServerConfig } from '../config/server.ts';
 import { STORE_FLAGS_USAGE } from '../config/store.ts';
 import { createWebhook } from '../admission/wiring/webhook.ts';
+import { extractionFlags, EXTRACTION_FLAG_OPTIONS, EXTRACTION_USAGE } from './serve-extraction.ts';
 import { DEFAULT_DRAIN_TIMEOUT_MS } from '../server/drain.ts';
 import { startServer } from '../server/start.ts';
 import { reloadTlsOnChange } from '../server/tls-reload.ts';
@@ -20,12 +21,15 @@ const USAGE = `stella serve [--listen [HOST:]PORT] [--tls-cert PEM --tls-key PEM
   [--auth-algorithms EdDSA,ES256,…] [--allowed-tenant T]… [--no-require-scopes] [--no-migrate]
   [--kubeconfig FILE|in-cluster] [--webhook-timeout SECONDS] [--on-error allow|deny]
   [--no-baseline allow|deny] [--platform OS/ARCH]
+  ${EXTRACTION_USAGE}
   ${STORE_FLAGS_USAGE}
 
 Serves POST /validate (the admission webhook; policies from FacetPolicy objects when --kubeconfig is
 given, else the defaults), /api/v1 (bearer JWTs; the token's tenant claim scopes every call), /metrics,
 /healthz and /readyz. The TLS certificate and key are reloaded when their files change. Migrates the database at start under an advisory lock unless --no-migrate. Stops on SIGTERM
-or SIGINT after the requests in flight.`;
+or SIGINT after the requests in flight. With --seal-key (or ZASTAVA_SEAL_KEY), an image without seals is
+extracted from its registry and sealed with that key (the tenant's keyring must trust its public key:
+stella db keys add); without it, unsealed images get the onError decision.`;
 
 const OPTIONS = {
   ...SERVER_FLAG_OPTIONS,
@@ -34,6 +38,7 @@ const OPTIONS = {
   'on-error': { type: 'string' },
   'no-baseline': { type: 'string' },
   platform: { type: 'string' },
+  ...EXTRACTION_FLAG_OPTIONS,
 } as const;
 
 type ServeValues = ParsedCommand<typeof OPTIONS>['values'];
@@ -53,6 +58,39 @@ export const serveCommand = defineCommand(
     }
   },
 );
+
+/** Says at start whether unsealed images are extracted, and whether the default tenant trusts the key. */
+async function announceExtraction(
+  webhook: ReturnType<typeof createWebhook>,
+  tenant: string,
+  logger: Logger,
+): Promise<void> {
+  const extraction = webhook.extraction;
+  if (extraction === undefined) {
+    logger.warn(
+      'extraction on a miss is off (no --seal-key / ZASTAVA_SEAL_KEY): an image without seals gets ' +
+        'ADMISSION_IMAGE_UNSEALED and the onError decision; seal images in CI (docs/operators.md)',
+    );
+    return;
+  }
+  const keyId = extraction.keyId;
+  try {
+    if (await extraction.keyTrusted(tenant)) {
+      logger.info(
+        { keyId, tenant },
+        'extraction on a miss is on: unsealed images are sealed with the seal key',
+      );
+      return;
+    }
+    logger.warn(
+      { keyId, tenant },
+      `extraction on a miss is on, but tenant ${tenant} does not trust the seal key ${keyId}: its extractions ` +
+        `are refused (ADMISSION_SEAL_KEY_UNTRUSTED) until: stella db keys add SEAL_KEY.pub --tenant ${tenant}`,
+    );
+  } catch (error) {
+    logger.warn({ err: error, keyId, tenant }, 'extraction on a miss: the keyring could not be read');
+  }
+}
 
 async function serve(
   values: ServeValues,
@@ -77,6 +115,7 @@ async function serve(
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 2 || timeoutSeconds > 30)
     throw usageError('stella serve: --webhook-timeout is whole seconds from 2 to 30', USAGE);
   const kubeconfig = values.kubeconfig ?? ctx.env.ZASTAVA_KUBECONFIG;
+  const extraction = await extractionFlags(values, ctx.env, USAGE);
   // startServer opens the store and the server; the webhook and the certificate reloader need them, so
   // the routes and readiness checks read these late-bound parts.
   const late: {
@@ -121,8 +160,10 @@ async function serve(
     timeoutSeconds,
     ...(values.platform === undefined ? {} : { platform: values.platform }),
     env: ctx.env,
+    ...(extraction === undefined ? {} : { extraction }),
   });
   late.webhook = webhook;
+  void announceExtraction(webhook, defaults.tenant, logger);
   late.router = validateRouter({ context: webhook.context });
   if (config.tls !== undefined)
     late.tls = reloadTlsOnChange(running.server as HttpsServer, config.tls, logger);

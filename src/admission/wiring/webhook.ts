@@ -14,6 +14,7 @@ import type { ValidateContext } from '../handle.ts';
 import type { AdmissionPorts } from '../ports.ts';
 import { listenForCacheInvalidation, type CacheListener } from './cache-listener.ts';
 import { computeDriftFromSeals } from './drift-port.ts';
+import { createExtractOnMiss, type ExtractOnMiss, type ExtractOnMissOptions } from './extract-on-miss.ts';
 import { registryAdmissionPorts } from './registry-ports.ts';
 import { storeAdmissionPorts } from './store-ports.ts';
 
@@ -31,12 +32,19 @@ export interface WebhookOptions {
   readonly platform?: string;
   readonly insecureRegistries?: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Extraction on a miss (./extract-on-miss.ts) with the server's seal key; absent: off, an unsealed
+   * image gets ADMISSION_IMAGE_UNSEALED and its `onError` decision.
+   */
+  readonly extraction?: Omit<ExtractOnMissOptions, 'store' | 'registry' | 'credentials' | 'log' | 'metrics'>;
 }
 
 export interface Webhook {
   readonly context: ValidateContext;
   /** /readyz checks beyond the database: the informer, when one runs. */
   readonly readiness: Record<string, () => Promise<void>>;
+  /** Extraction on a miss, when a seal key was given. */
+  readonly extraction: ExtractOnMiss | undefined;
   close(): Promise<void>;
 }
 
@@ -78,22 +86,31 @@ export function createWebhook(options: WebhookOptions): Webhook {
           onSkipped: (skipped, pull) =>
             log.warn({ skipped, namespace: pull.namespace }, 'pull secrets skipped'),
         });
+  const registry = {
+    env: options.env,
+    platform: options.platform ?? 'linux/amd64',
+    ...(options.insecureRegistries === undefined ? {} : { insecureRegistries: options.insecureRegistries }),
+  };
+  const extraction =
+    options.extraction === undefined
+      ? undefined
+      : createExtractOnMiss({
+          ...options.extraction,
+          store: options.store,
+          registry,
+          credentials,
+          log,
+          metrics: options.metrics,
+        });
+  // The extraction's own advisory lock (on tenant and digest) is held for as long as it runs, which may
+  // outlast the request: the decision's per-request lock is not used.
+  const { lockExtraction: _perRequestLock, ...storePorts } = storeAdmissionPorts(options.store);
   const ports: AdmissionPorts = {
     clock: systemClock,
     resolvePolicy: policyPort(policies, options.defaults),
-    ...registryAdmissionPorts({
-      registry: {
-        env: options.env,
-        platform: options.platform ?? 'linux/amd64',
-        timeoutMs: 3000,
-        retries: 1,
-        ...(options.insecureRegistries === undefined
-          ? {}
-          : { insecureRegistries: options.insecureRegistries }),
-      },
-      credentials,
-    }),
-    ...storeAdmissionPorts(options.store),
+    ...registryAdmissionPorts({ registry: { ...registry, timeoutMs: 3000, retries: 1 }, credentials }),
+    ...storePorts,
+    ...extraction?.ports,
     computeDrift: computeDriftFromSeals,
     cache,
     tracer: createTracer(),
@@ -113,8 +130,9 @@ export function createWebhook(options: WebhookOptions): Webhook {
       log,
     },
     readiness,
+    extraction,
     async close() {
-      await Promise.all([informer?.stop(), listener?.close()]);
+      await Promise.all([informer?.stop(), listener?.close(), extraction?.close()]);
     },
   };
 }

@@ -51,8 +51,12 @@ describe('createLogger', () => {
       },
       'x',
     );
+    log.child({ registry: { auth: 'SECRET-H' } }).warn({ headers: { Cookie: 'SECRET-I' } }, 'y');
+    log.child({ correlationId: 'c' }).child({ token: 'SECRET-J' }).info('z'); // a grandchild's bindings
     await new Promise((r) => setImmediate(r));
-    const text = JSON.stringify(lines[0]);
+    const text = JSON.stringify(lines);
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatchObject({ correlationId: 'c', token: '[redacted]' });
     expect(text).not.toContain('SECRET');
     expect(text).toContain('[redacted]');
   });

@@ -1,50 +1,11 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { redactSecrets } from './redact.ts';
 
 /**
  * Logs are pino JSON (SPEC §13) with the seed's fields (`facetId`, `imageRef`, `imageDigest`,
  * `merkleRoot`, `driftScore`, `quotaVerdict`) and a `correlationId`; never a key or a token. Loggers are
  * created here and passed in; nothing logs through a module singleton.
  */
-export const REDACTED_PATHS: readonly string[] = [
-  'authorization',
-  'headers.authorization',
-  'headers.cookie',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'request.headers.authorization',
-  '*.authorization',
-  '*.headers.authorization',
-  'password',
-  '*.password',
-  'token',
-  '*.token',
-  'accessToken',
-  '*.accessToken',
-  'refreshToken',
-  '*.refreshToken',
-  'identitytoken',
-  '*.identitytoken',
-  'registrytoken',
-  '*.registrytoken',
-  'auth',
-  '*.auth',
-  'auths',
-  '*.auths',
-  'privateKey',
-  '*.privateKey',
-  'signingKey',
-  '*.signingKey',
-  'secretKey',
-  '*.secretKey',
-  'credentials',
-  '*.credentials',
-  'dockerconfigjson',
-  '*.dockerconfigjson',
-  '*[".dockerconfigjson"]',
-  'databaseUrl',
-  '*.databaseUrl',
-];
-
 export interface LoggerFactoryOptions {
   readonly level?: LoggerOptions['level'];
   /** Where lines go (default stdout); tests pass a stream they read. */
@@ -57,12 +18,33 @@ export function createLogger(options: LoggerFactoryOptions = {}): Logger {
   const config: LoggerOptions = {
     level: options.level ?? 'info',
     base: { service: 'zastava', ...options.base },
-    redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    // Redaction by property name at any depth (src/telemetry/redact.ts): each line's fields, the base
+    // bindings, and (below) every child's bindings.
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: redactSecrets,
+      bindings: redactSecrets,
+    },
     serializers: { err: pino.stdSerializers.err },
   };
-  return options.destination === undefined ? pino(config) : pino(config, options.destination);
+  const logger = options.destination === undefined ? pino(config) : pino(config, options.destination);
+  return redactingChildren(logger);
+}
+
+/**
+ * pino applies `formatters.bindings` to the root's base only (a child resets it), so a child's bindings
+ * are redacted here. Children are made with `Object.create(parent)`: this own `child` is inherited by
+ * every descendant, whose `this` is then the descendant itself.
+ */
+function redactingChildren(logger: Logger): Logger {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with each logger's own `this`
+  const child = logger.child;
+  const redacting = function (this: Logger, bindings: Record<string, unknown>, options?: unknown) {
+    return child.call(this, redactSecrets(bindings), options as Parameters<Logger['child']>[1]);
+  };
+  Object.defineProperty(logger, 'child', { value: redacting, writable: true, configurable: true });
+  return logger;
 }
 
 /** A child logger whose every line carries the request's correlation id (the AdmissionReview uid). */

@@ -214,7 +214,8 @@ async function currentSealsOf(
   const extract = ports.extractOnMiss;
   if (extract !== undefined && ports.extractions !== undefined) {
     const extracted = await ports.extractions.run(
-      `${tenant}\u0000${imageDigest}`,
+      // A dry run's extraction is not stored: a real review must not wait on it and take unstored seals.
+      `${tenant}\u0000${imageDigest}${ctx.dryRun ? '\u0000dry' : ''}`,
       async (flightSignal) => {
         const release = await ports.lockExtraction?.(imageDigest, flightSignal);
         try {

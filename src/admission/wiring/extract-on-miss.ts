@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Tracer } from '@opentelemetry/api';
 import { createLayerPool, type LayerPool } from '../../extract/index.ts';
 import { formatReference } from '../../image/reference.ts';
 import type { RegistryOptions } from '../../image/registry/index.ts';
@@ -64,6 +65,8 @@ export interface ExtractOnMissOptions {
   readonly workers?: number;
   /** `sealedBy` of the seals (default `zastava-webhook`); also the audit log's actor. */
   readonly sealedBy?: string;
+  /** `facet.hash` and `facet.seal` spans (the decision's `facet.extract` span encloses them). */
+  readonly tracer?: Tracer | undefined;
   readonly now?: () => Date;
 }
 
@@ -161,9 +164,15 @@ export function createExtractOnMiss(options: ExtractOnMissOptions): ExtractOnMis
             now,
             signal,
             pool: (pool ??= createLayerPool(options.workers)),
+            tracer: options.tracer,
           });
           signal.throwIfAborted();
-          const { sealSet } = await sealRead(read, signer, { facets, sealedBy, now });
+          const { sealSet } = await sealRead(read, signer, {
+            facets,
+            sealedBy,
+            now,
+            tracer: options.tracer,
+          });
           const sealed = performance.now();
           fields.facets = sealSet.seals.length;
           fields.files = read.manifests.reduce((n, m) => n + m.fileCount, 0);

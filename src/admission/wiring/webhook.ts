@@ -36,7 +36,10 @@ export interface WebhookOptions {
    * Extraction on a miss (./extract-on-miss.ts) with the server's seal key; absent: off, an unsealed
    * image gets ADMISSION_IMAGE_UNSEALED and its `onError` decision.
    */
-  readonly extraction?: Omit<ExtractOnMissOptions, 'store' | 'registry' | 'credentials' | 'log' | 'metrics'>;
+  readonly extraction?: Omit<
+    ExtractOnMissOptions,
+    'store' | 'registry' | 'credentials' | 'log' | 'metrics' | 'tracer'
+  >;
 }
 
 export interface Webhook {
@@ -91,6 +94,7 @@ export function createWebhook(options: WebhookOptions): Webhook {
     platform: options.platform ?? 'linux/amd64',
     ...(options.insecureRegistries === undefined ? {} : { insecureRegistries: options.insecureRegistries }),
   };
+  const tracer = createTracer();
   const extraction =
     options.extraction === undefined
       ? undefined
@@ -101,6 +105,7 @@ export function createWebhook(options: WebhookOptions): Webhook {
           credentials,
           log,
           metrics: options.metrics,
+          tracer,
         });
   // The extraction's own advisory lock (on tenant and digest) is held for as long as it runs, which may
   // outlast the request: the decision's per-request lock is not used.
@@ -113,7 +118,7 @@ export function createWebhook(options: WebhookOptions): Webhook {
     ...extraction?.ports,
     computeDrift: computeDriftFromSeals,
     cache,
-    tracer: createTracer(),
+    tracer,
   };
   const readiness: Record<string, () => Promise<void>> = {};
   if (informer !== undefined) {

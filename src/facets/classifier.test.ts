@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileClassifier } from './classifier.ts';
-import { defaultFacets, parseFacets } from './load.ts';
+import { defaultFacets } from './load.ts';
+import { parseFacets } from './parse.ts';
 import { FacetError } from './errors.ts';
 
 const classifier = compileClassifier(defaultFacets());

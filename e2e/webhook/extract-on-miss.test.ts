@@ -1,0 +1,284 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { captureContext } from '../../src/cli/test-context.ts';
+import { renderCrdFiles } from '../../src/k8s/crd-yaml.ts';
+import { writeOciLayout, type BuiltImage, type FixtureEntry } from '../../test/fixtures/index.ts';
+import { makeTestPki, readPem, type TestPki } from '../../test/integration/registry/tls.ts';
+import {
+  freePort,
+  startRegistry,
+  type RegistryProcess,
+} from '../../test/integration/registry/registry-process.ts';
+import { pushLayout } from '../../test/integration/registry/skopeo.ts';
+import { startCluster, type Cluster } from '../cluster/cluster.ts';
+import { toolPaths } from '../tools/paths.ts';
+
+// Extraction on a miss through a real kube-apiserver: `stella serve --seal-key` as a child process, the
+// baseline sealed and approved with `stella` (CI's key), the drifted images pushed and never sealed. The
+// webhook extracts them, stores seals signed with its own key (trusted with `stella db keys add`) and
+// decides on the drift. Missing binaries or PostgreSQL FAIL the suite with the reason.
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PG_ADMIN = process.env.ZASTAVA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ENFORCE = 'zastava.stellaops.io/enforce';
+
+const BASE: FixtureEntry[] = [
+  { type: 'file', path: '/usr/bin/app', content: 'build 1', mode: 0o755 },
+  { type: 'file', path: '/usr/bin/helper', content: 'helper 1', mode: 0o755 },
+  { type: 'file', path: '/etc/app.conf', content: 'a=1\n' },
+  { type: 'file', path: '/etc/extra.conf', content: 'b=1\n' },
+];
+/** Default facets: `binary` churn 50 % > 2 % (Block); `config` churn 50 % > 20 % (Warn). */
+const CHANGES: Record<string, FixtureEntry[]> = {
+  rebuilt: [{ type: 'file', path: '/usr/bin/app', content: 'build 2', mode: 0o755 }],
+  dry: [{ type: 'file', path: '/usr/bin/app', content: 'build 3', mode: 0o755 }],
+  reconfigured: [{ type: 'file', path: '/etc/app.conf', content: 'a=2\n' }],
+};
+
+let dir: string;
+let cluster: Cluster;
+let registry: RegistryProcess;
+let pki: TestPki;
+let ca: string;
+let kubectlBin: string;
+let dbName: string;
+let dbUrl: string;
+let serve: ChildProcess | undefined;
+let serveUrl: string;
+let serveLog = '';
+const env: Record<string, string> = {};
+const images: Record<string, BuiltImage | undefined> = {};
+
+async function stella(...args: string[]) {
+  const ctx = captureContext(env);
+  const code = await runCli(args, ctx);
+  return { code, out: ctx.out(), err: ctx.err() };
+}
+
+async function kubectl(args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(kubectlBin, ['--kubeconfig', cluster.kubeconfig, ...args], { stdio: 'pipe' });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function get(path: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${serveUrl}${path}`, { ca, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function extractions(outcome: string): Promise<number> {
+  const { text } = await get('/metrics');
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('zastava_webhook_extractions_total{') && l.includes(`outcome="${outcome}"`))
+    .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+}
+
+const sealsOf = async (digest: string) =>
+  sql<{ sealed_by: string }>(dbUrl, 'SELECT sealed_by FROM facet_seals WHERE image_digest = $1', [digest]);
+
+const pod = (name: string, tag: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: shop}
+spec:
+  containers: [{name: app, image: "${registry.host}/shop/web:${tag}"}]
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'zastava-e2e-extract-'));
+  kubectlBin = (await toolPaths()).bin.kubectl;
+  cluster = await startCluster();
+  registry = await startRegistry({ dir: join(dir, 'registry') });
+  await mkdir(join(dir, 'pki'));
+  pki = await makeTestPki(join(dir, 'pki'));
+  ca = await readPem(pki.caFile);
+
+  dbName = `zastava_e2e_${randomBytes(4).toString('hex')}`;
+  await sql(PG_ADMIN, `CREATE DATABASE ${dbName}`);
+  dbUrl = new URL(PG_ADMIN).toString().replace(/\/[^/]*$/, `/${dbName}`);
+  Object.assign(env, {
+    DATABASE_URL: dbUrl,
+    ZASTAVA_DATA_DIR: join(dir, 'data'),
+    STELLA_SEALED_BY: 'ci',
+    USER: 'e2e',
+  });
+
+  const layout = join(dir, 'layout');
+  [images.v1] = await writeOciLayout(layout, { layers: [{ entries: BASE }] }, { tag: 'v1' });
+  for (const [tag, entries] of Object.entries(CHANGES))
+    [images[tag]] = await writeOciLayout(layout, { layers: [{ entries: BASE }, { entries }] }, { tag });
+  for (const tag of ['v1', ...Object.keys(CHANGES)])
+    await pushLayout(layout, tag, `${registry.host}/shop/web:${tag}`);
+
+  // CI seals and approves the baseline; the operator trusts the webhook's own key (docs/operators.md)
+  expect((await stella('db', 'migrate')).code).toBeLessThan(2);
+  for (const prefix of ['ci', 'zastava-seal'])
+    expect((await stella('keys', 'generate', '--output-prefix', join(dir, prefix))).code).toBe(0);
+  for (const key of ['ci.pub', 'zastava-seal.pub']) {
+    const added = await stella('db', 'keys', 'add', join(dir, key));
+    expect(added.code, added.err).toBe(0);
+  }
+  const sealed = await stella(
+    'seal',
+    `${registry.host}/shop/web:v1`,
+    '--key',
+    join(dir, 'ci.key'),
+    '--store',
+  );
+  expect(sealed.code, sealed.err).toBe(0);
+  const approved = await stella(
+    'baseline',
+    'approve',
+    `${registry.host}/shop/web@${images.v1!.manifestDigest}`,
+  );
+  expect(approved.code, approved.err).toBe(0);
+
+  // the policy CRDs (none is created: the defaults and the baseline's sealed quotas decide), so the
+  // informer syncs and /readyz answers
+  for (const [file, text] of renderCrdFiles()) {
+    const path = join(dir, file.replace(/\//g, '_'));
+    await writeFile(path, text);
+    const r = await kubectl(['apply', '-f', path]);
+    expect(r.code, r.err).toBe(0);
+  }
+  await kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+
+  const port = await freePort();
+  serveUrl = `https://127.0.0.1:${port}`;
+  serve = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'stella.js'),
+      'serve',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--tls-cert',
+      pki.serverCert,
+      '--tls-key',
+      pki.serverKey,
+      '--kubeconfig',
+      cluster.kubeconfig,
+      '--database-url',
+      dbUrl,
+      '--webhook-timeout',
+      '10',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ZASTAVA_DATA_DIR: join(dir, 'serve-data'),
+        ZASTAVA_SEAL_KEY: join(dir, 'zastava-seal.key'),
+      },
+    },
+  );
+  serve.stdout?.on('data', (c: Buffer) => (serveLog += c.toString()));
+  serve.stderr?.on('data', (c: Buffer) => (serveLog += c.toString()));
+  let ready = false;
+  for (let i = 0; i < 120 && !ready; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    ready = (await get('/readyz').catch(() => ({ status: 0 }))).status === 200;
+  }
+  expect(ready, `stella serve not ready:\n${serveLog.slice(-3000)}`).toBe(true);
+
+  const hook = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: zastava-e2e-extract}
+webhooks:
+  - name: validate.zastava.stellaops.io
+    admissionReviewVersions: [v1]
+    clientConfig:
+      url: ${serveUrl}/validate
+      caBundle: ${Buffer.from(ca).toString('base64')}
+    rules:
+      - apiGroups: [""]
+        apiVersions: [v1]
+        operations: [CREATE, UPDATE]
+        resources: [pods]
+    namespaceSelector:
+      matchExpressions: [{key: ${ENFORCE}, operator: In, values: ["true"]}]
+    sideEffects: NoneOnDryRun
+    failurePolicy: Fail
+    timeoutSeconds: 10
+`;
+  const h = await kubectl(['apply', '-f', '-'], hook);
+  expect(h.code, h.err).toBe(0);
+  await kubectl(['create', 'namespace', 'shop']);
+  await kubectl(['label', 'namespace', 'shop', `${ENFORCE}=true`]);
+  await kubectl(['create', 'serviceaccount', 'default', '-n', 'shop']);
+}, 900_000);
+
+afterAll(async () => {
+  if (serve !== undefined && serve.exitCode === null) {
+    serve.kill('SIGTERM');
+    await new Promise((r) => serve?.once('exit', r));
+  }
+  await registry?.stop();
+  await cluster?.stop();
+  await sql(PG_ADMIN, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('extraction on a miss through kube-apiserver', () => {
+  it('says at start that extraction is on and the tenant trusts the seal key', () => {
+    expect(serveLog).toContain('extraction on a miss is on');
+  });
+
+  it('--dry-run=server of an unsealed drifted image: evaluated (denied on the drift), no seals stored', async () => {
+    const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], pod('d1', 'dry'));
+    expect(r.code).not.toBe(0);
+    expect(r.err, serveLog.slice(-2000)).toMatch(/facet binary: .*MaxChurnPercent 50 > limit 2/);
+    expect(await sealsOf(images.dry!.manifestDigest)).toEqual([]);
+  });
+
+  it('an unsealed image over a Block quota: extracted, sealed by the webhook, denied naming the facet', async () => {
+    const r = await kubectl(['apply', '-f', '-'], pod('p1', 'rebuilt'));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('denied the request');
+    expect(r.err).toMatch(/facet binary: .*MaxChurnPercent 50 > limit 2/);
+    const seals = await sealsOf(images.rebuilt!.manifestDigest);
+    expect(seals.length).toBeGreaterThan(0);
+    expect(new Set(seals.map((s) => s.sealed_by))).toEqual(new Set(['zastava-webhook']));
+  });
+
+  it('an unsealed image within its quotas: extracted and allowed, kubectl prints the warnings', async () => {
+    const r = await kubectl(['apply', '-f', '-'], pod('p2', 'reconfigured'));
+    expect(r.code, `${r.err}\n${serveLog.slice(-2000)}`).toBe(0);
+    expect(r.err).toMatch(/Warning: .*config/);
+    expect((await sealsOf(images.reconfigured!.manifestDigest)).length).toBeGreaterThan(0);
+    // the dry run's extraction counted too, but stored nothing
+    expect(await extractions('extracted')).toBe(3);
+    expect(serveLog).toMatch(/"msg":"webhook extraction extracted"/);
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * Extraction on a miss against the reviews of sealed images (issue 6: "admission of sealed images is never
+ * starved"). A real `stella serve --seal-key` child process over HTTPS, bench/admission's world (registry,
+ * PostgreSQL schema, sealed images, approved baselines) plus the realistic corpus's Debian images in a
+ * repository of their own: `base` sealed and approved, `current` and `rebuild` never sealed.
+ *
+ *   node bench/extract-on-miss/run.ts [--rate 100] [--seconds 10] [--connections 10] [--cpu-prof DIR] [--keep]
+ *
+ * 1. idle: one extraction (`rebuild`) with no other load: its duration.
+ * 2. quiet: sealed reviews at --rate for --seconds: p50/p99 (bench/admission's load and check).
+ * 3. during: the same load while the webhook extracts `current` (started by one review that gets its
+ *    onError at the deadline; the extraction goes on in the background): p50/p99 and the extraction's time.
+ * The corpus is built by `node test/fixtures/realistic/build.ts` (cached); DATABASE_URL defaults to
+ * postgres://postgres@127.0.0.1:5432/test.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runCli } from '../../src/cli/main.ts';
+import { captureContext } from '../../src/cli/test-context.ts';
+import { corpusDir } from '../../test/fixtures/realistic/corpus.ts';
+import { freePort } from '../../test/integration/registry/registry-process.ts';
+import { pushLayout } from '../../test/integration/registry/skopeo.ts';
+import { runLoad, type LoadResult } from '../admission/load.ts';
+import { loadAverage } from '../admission/proc.ts';
+import { deploymentReview, podReview } from '../admission/reviews.ts';
+import { httpsGet } from '../admission/serve.ts';
+import { prepareWorld } from '../admission/setup.ts';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+    keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const corpus = await corpusDir();
+if (!existsSync(join(corpus, 'corpus.json')))
+  throw new Error(`no realistic corpus in ${corpus}: build it with node test/fixtures/realistic/build.ts`);
+
+const world = await prepareWorld(databaseUrl);
+let server: ReturnType<typeof spawn> | undefined;
+try {
+  const env = {
+    DATABASE_URL: databaseUrl,
+    ZASTAVA_DATABASE_SCHEMA: world.schema,
+    ZASTAVA_TENANT: world.tenant,
+    ZASTAVA_DATA_DIR: join(world.dir, 'cli-data'),
+    STELLA_SEALED_BY: 'bench',
+    USER: 'bench',
+  };
+  const stella = async (...args: string[]) => {
+    const ctx = captureContext(env);
+    const code = await runCli(args, ctx);
+    if (code !== 0) throw new Error(`stella ${args.join(' ')} exited ${code}: ${ctx.err()}`);
+    return ctx.out();
+  };
+  const repo = `${world.registry.host}/bench/debian`;
+  for (const tag of ['base', 'current', 'rebuild'])
+    await pushLayout(join(corpus, 'layout'), tag, `${repo}:${tag}`);
+  const sealed = JSON.parse(
+    await stella('seal', `${repo}:base`, '--key', join(world.dir, 'k.key'), '--store', '--format', 'json'),
+  ) as { imageDigest: string };
+  await stella('baseline', 'approve', `${repo}@${sealed.imageDigest}`);
+  await stella('keys', 'generate', '--output-prefix', join(world.dir, 'seal'));
+  await stella('db', 'keys', 'add', join(world.dir, 'seal.pub'));
+
+  const port = await freePort();
+  const url = `https://127.0.0.1:${port}`;
+  const logFile = join(world.dir, 'serve.log');
+  const log = openSync(logFile, 'a');
+  server = spawn(
+    process.execPath,
+    [
+      ...(values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']]),
+      join(ROOT, 'bin', 'stella.js'),
+      'serve',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--tls-cert',
+      world.pki.serverCert,
+      '--tls-key',
+      world.pki.serverKey,
+      '--database-url',
+      databaseUrl,
+      '--database-schema',
+      world.schema,
+      '--tenant',
+      world.tenant,
+      '--seal-key',
+      join(world.dir, 'seal.key'),
+    ],
+    {
+      stdio: ['ignore', log, log],
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ZASTAVA_DATA_DIR: join(world.dir, 'serve-data'),
+      },
+    },
+  );
+  closeSync(log);
+  for (let i = 0; ; i++) {
+    if ((await httpsGet(`${url}/readyz`, world.ca).catch(() => ({ status: 0 }))).status === 200) break;
+    if (i > 240 || server.exitCode !== null) throw new Error(`stella serve not ready; see ${logFile}`);
+    await sleep(250);
+  }
+
+  const review = (image: string, uid: string) =>
+    new Promise<string>((done, fail) => {
+      const body = JSON.stringify({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: {
+          uid,
+          kind: { group: '', version: 'v1', kind: 'Pod' },
+          resource: { group: '', version: 'v1', resource: 'pods' },
+          namespace: 'shop',
+          operation: 'CREATE',
+          userInfo: { username: 'bench' },
+          object: {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: uid, namespace: 'shop' },
+            spec: { containers: [{ name: 'app', image }] },
+          },
+          oldObject: null,
+        },
+      });
+      const req = request(
+        `${url}/validate`,
+        { method: 'POST', ca: world.ca, agent: false, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => done(text));
+        },
+      );
+      req.on('error', fail);
+      req.end(body);
+    });
+  /** The extraction's own log line for `tag`: its outcome and duration, once it has ended. */
+  const extraction = async (digestPart: string) => {
+    for (;;) {
+      const lines = (await readFile(logFile, 'utf8')).split('\n');
+      const line = lines.find((l) => l.includes('"msg":"webhook extraction') && l.includes(digestPart));
+      if (line !== undefined) return JSON.parse(line) as Record<string, unknown>;
+      await sleep(200);
+    }
+  };
+  const digestOf = async (tag: string) => {
+    const index = JSON.parse(await readFile(join(corpus, 'layout', 'index.json'), 'utf8')) as {
+      manifests: Array<{ digest: string; annotations?: Record<string, string> }>;
+    };
+    return index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag)!.digest;
+  };
+  const bodies = [podReview(world.images), deploymentReview(world.images)];
+  const show = (name: string, r: LoadResult) =>
+    console.log(
+      `${name}: ${r.responses} reviews, p50 ${r.latency.p50.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms, ` +
+        `max ${r.latency.max.toFixed(1)} ms, errors ${r.non2xx + r.errors + r.wrongDecisions}, load ${loadAverage()}`,
+    );
+
+  console.log(`load average at start: ${loadAverage()}`);
+  const rebuild = await digestOf('rebuild');
+  const idleAnswer = await review(`${repo}@${rebuild}`, 'idle-1');
+  const idle = await extraction(rebuild);
+  console.log(
+    `idle: extraction of ${repo}@rebuild ${String(idle.outcome)} in ${String(idle.durationMs)} ms ` +
+      `(${String(idle.files)} files, ${String(idle.bytes)} bytes); review answered: ${idleAnswer.includes('"allowed":true') ? 'allowed' : 'denied'}`,
+  );
+  // warm-up, then the quiet baseline
+  await runLoad({ url, bodies, connections, seconds: 3, rate });
+  show('quiet', await runLoad({ url, bodies, connections, seconds, rate }));
+  const current = await digestOf('current');
+  const load = runLoad({ url, bodies, connections, seconds, rate });
+  await sleep(500);
+  const started = performance.now();
+  const first = await review(`${repo}@${current}`, 'during-1');
+  const answeredMs = performance.now() - started;
+  show('during', await load);
+  const during = await extraction(current);
+  console.log(
+    `during: the unsealed review answered in ${answeredMs.toFixed(0)} ms ` +
+      `(${first.includes('ADMISSION_DEADLINE_EXCEEDED') ? 'onError at the deadline' : 'decided'}); ` +
+      `extraction ${String(during.outcome)} in ${String(during.durationMs)} ms`,
+  );
+} finally {
+  if (server !== undefined && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server!.once('exit', r));
+  }
+  await world.cleanup(values.keep);
+}

@@ -329,8 +329,13 @@ async function main(): Promise<void> {
       serve = undefined;
       if (stopped !== 0) say(`  stella serve exited ${stopped}`);
       const fullGcs = await liveHeapAfterFullGcs(join(world.dir, 'serve.log'), pid);
+      // A thrashing heap collects many times a second: show at most 24 of them, evenly spread.
+      const shown =
+        fullGcs.length <= 24
+          ? fullGcs
+          : Array.from({ length: 24 }, (_, i) => fullGcs[Math.round((i * (fullGcs.length - 1)) / 23)]!);
       say(
-        `  V8 live heap after each full GC (mark-compact), MiB at s since start: ${fullGcs.join(', ') || 'none'}`,
+        `  V8 live heap after each full GC (mark-compact), MiB at s since start (${fullGcs.length} in all): ${shown.join(', ') || 'none'}`,
       );
       const ratio = end / warm;
       say(

@@ -217,6 +217,11 @@ describe('the default rendering', () => {
       port: 'https',
       scheme: 'HTTPS',
     });
+    // the old-space cap that keeps the webhook's RSS flat (values.yaml server.nodeOptions)
+    expect(at(container, 'env')).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' });
+    expect(at(pod, 'initContainers.0.env')).not.toContainEqual(
+      expect.objectContaining({ name: 'NODE_OPTIONS' }),
+    );
     expect(at(container, 'volumeMounts')).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     expect(at(pod, 'volumes')).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } });
     expect(at(pod, 'volumes')).toContainEqual({

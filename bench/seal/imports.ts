@@ -26,4 +26,6 @@ console.log(`${(performance.now() - t).toFixed(1).padStart(7)} ms  defaultFacets
 t = performance.now();
 defaultFacets();
 console.log(`${(performance.now() - t).toFixed(1).padStart(7)} ms  defaultFacets() (second call)`);
-console.log(`${(performance.now() - t0).toFixed(1).padStart(7)} ms  total; process up ${performance.now().toFixed(0)} ms`);
+console.log(
+  `${(performance.now() - t0).toFixed(1).padStart(7)} ms  total; process up ${performance.now().toFixed(0)} ms`,
+);

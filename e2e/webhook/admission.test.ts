@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { captureContext } from '../../src/cli/test-context.ts';
@@ -25,14 +22,21 @@ import {
 import { pushLayout } from '../../test/integration/registry/skopeo.ts';
 import { startCluster, type Cluster } from '../cluster/cluster.ts';
 import { toolPaths } from '../tools/paths.ts';
+import {
+  ENFORCE,
+  httpsGet,
+  kubectlFor,
+  startServeChild,
+  webhookConfiguration,
+  withClient,
+  type ServeChild,
+} from './harness.ts';
 
 // Issue 6 acceptance through a real kube-apiserver: `stella serve` as a child process over HTTPS on
 // loopback, registered with a ValidatingWebhookConfiguration (url clientConfig, caBundle, the enforce
 // label, NoneOnDryRun, Fail). Missing binaries or PostgreSQL FAIL the suite with the reason.
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PG_ADMIN = process.env.ZASTAVA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ENFORCE = 'zastava.stellaops.io/enforce';
 
 const v1: FixtureImage = {
   layers: [
@@ -55,9 +59,7 @@ let pki: TestPki;
 let kubectlBin: string;
 let dbName: string;
 let dbUrl: string;
-let serve: ChildProcess | undefined;
-let serveUrl: string;
-let serveLog = '';
+let serve: ServeChild | undefined;
 const env: Record<string, string> = {};
 
 async function stella(...args: string[]) {
@@ -66,44 +68,16 @@ async function stella(...args: string[]) {
   return { code, out: ctx.out(), err: ctx.err() };
 }
 
-async function kubectl(args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(kubectlBin, ['--kubeconfig', cluster.kubeconfig, ...args], { stdio: 'pipe' });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-    child.stdin.end(input ?? '');
-  });
-}
+const kubectl = (args: string[], input?: string) => kubectlFor(kubectlBin, cluster.kubeconfig)(args, input);
 
-async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const admin = withClient;
 
-function get(path: string, ca: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${serveUrl}${path}`, { ca, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (path: string, ca: string) => httpsGet(`${serve!.url}${path}`, ca);
 
 function postRaw(body: string, ca: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
-      `${serveUrl}/validate`,
+      `${serve!.url}/validate`,
       { method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json' } },
       (res) => {
         res.resume();
@@ -215,61 +189,19 @@ spec:
   expect(p.code, p.err).toBe(0);
 
   // stella serve, as a child process
-  const port = await freePort();
-  serveUrl = `https://127.0.0.1:${port}`;
-  serve = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin', 'stella.js'),
-      'serve',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--tls-cert',
-      pki.serverCert,
-      '--tls-key',
-      pki.serverKey,
-      '--kubeconfig',
-      cluster.kubeconfig,
-      '--database-url',
-      dbUrl,
-      '--webhook-timeout',
-      '10',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ZASTAVA_DATA_DIR: join(dir, 'serve-data') } },
-  );
-  serve.stdout?.on('data', (c: Buffer) => (serveLog += c.toString()));
-  serve.stderr?.on('data', (c: Buffer) => (serveLog += c.toString()));
-  let ready = false;
-  for (let i = 0; i < 120 && !ready; i++) {
-    await new Promise((r) => setTimeout(r, 500));
-    ready = (await get('/readyz', ca).catch(() => ({ status: 0 }))).status === 200;
-  }
-  expect(ready, `stella serve not ready:\n${serveLog.slice(-3000)}`).toBe(true);
+  serve = await startServeChild({
+    port: await freePort(),
+    pki,
+    ca,
+    kubeconfig: cluster.kubeconfig,
+    databaseUrl: dbUrl,
+    env: { ZASTAVA_DATA_DIR: join(dir, 'serve-data') },
+  });
 
-  const hook = `apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingWebhookConfiguration
-metadata: {name: zastava-e2e}
-webhooks:
-  - name: validate.zastava.stellaops.io
-    admissionReviewVersions: [v1]
-    clientConfig:
-      url: ${serveUrl}/validate
-      caBundle: ${Buffer.from(ca).toString('base64')}
-    rules:
-      - apiGroups: [""]
-        apiVersions: [v1]
-        operations: [CREATE, UPDATE]
-        resources: [pods, pods/ephemeralcontainers]
-      - apiGroups: [apps]
-        apiVersions: [v1]
-        operations: [CREATE, UPDATE]
-        resources: [deployments, replicasets, statefulsets, daemonsets]
-    namespaceSelector:
-      matchExpressions: [{key: ${ENFORCE}, operator: In, values: ["true"]}]
-    sideEffects: NoneOnDryRun
-    failurePolicy: Fail
-    timeoutSeconds: 10
-`;
+  const hook = webhookConfiguration('zastava-e2e', serve.url, ca, [
+    { apiGroup: '', resources: ['pods', 'pods/ephemeralcontainers'] },
+    { apiGroup: 'apps', resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'] },
+  ]);
   const h = await kubectl(['apply', '-f', '-'], hook);
   expect(h.code, h.err).toBe(0);
   for (const [ns, label] of [
@@ -284,10 +216,7 @@ webhooks:
 }, 900_000);
 
 afterAll(async () => {
-  if (serve !== undefined && serve.exitCode === null) {
-    serve.kill('SIGTERM');
-    await new Promise((r) => serve?.once('exit', r));
-  }
+  await serve?.stop();
   await registry?.stop();
   await cluster?.stop();
   await admin(PG_ADMIN, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch(() => {});
@@ -297,7 +226,7 @@ afterAll(async () => {
 describe('the admission webhook through kube-apiserver', () => {
   it('1: a Pod running the approved baseline is allowed', async () => {
     const r = await kubectl(['apply', '-f', '-'], pod('shop', 'p1', `${registry.host}/shop/web:v1`));
-    expect(r.code, `${r.err}\n${serveLog.slice(-2000)}`).toBe(0);
+    expect(r.code, `${r.err}\n${serve!.log().slice(-2000)}`).toBe(0);
   });
 
   it('2: drift within the quotas is allowed and kubectl prints the warnings', async () => {
@@ -457,6 +386,6 @@ spec:
       ok = r.code === 0 && r.err.includes('Warning:');
       if (!ok) await new Promise((res) => setTimeout(res, 500));
     }
-    expect(ok, serveLog.slice(-2000)).toBe(true);
+    expect(ok, serve!.log().slice(-2000)).toBe(true);
   });
 });

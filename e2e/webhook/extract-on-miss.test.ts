@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { join } from 'node:path';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { captureContext } from '../../src/cli/test-context.ts';
@@ -20,15 +17,22 @@ import {
 import { pushLayout } from '../../test/integration/registry/skopeo.ts';
 import { startCluster, type Cluster } from '../cluster/cluster.ts';
 import { toolPaths } from '../tools/paths.ts';
+import {
+  ENFORCE,
+  httpsGet,
+  kubectlFor,
+  startServeChild,
+  webhookConfiguration,
+  withClient,
+  type ServeChild,
+} from './harness.ts';
 
 // Extraction on a miss through a real kube-apiserver: `stella serve --seal-key` as a child process, the
 // baseline sealed and approved with `stella` (CI's key), the drifted images pushed and never sealed. The
 // webhook extracts them, stores seals signed with its own key (trusted with `stella db keys add`) and
 // decides on the drift. Missing binaries or PostgreSQL FAIL the suite with the reason.
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PG_ADMIN = process.env.ZASTAVA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ENFORCE = 'zastava.stellaops.io/enforce';
 
 const BASE: FixtureEntry[] = [
   { type: 'file', path: '/usr/bin/app', content: 'build 1', mode: 0o755 },
@@ -51,9 +55,7 @@ let ca: string;
 let kubectlBin: string;
 let dbName: string;
 let dbUrl: string;
-let serve: ChildProcess | undefined;
-let serveUrl: string;
-let serveLog = '';
+let serve: ServeChild | undefined;
 const env: Record<string, string> = {};
 const images: Record<string, BuiltImage | undefined> = {};
 
@@ -63,39 +65,12 @@ async function stella(...args: string[]) {
   return { code, out: ctx.out(), err: ctx.err() };
 }
 
-async function kubectl(args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(kubectlBin, ['--kubeconfig', cluster.kubeconfig, ...args], { stdio: 'pipe' });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-    child.stdin.end(input ?? '');
-  });
-}
+const kubectl = (args: string[], input?: string) => kubectlFor(kubectlBin, cluster.kubeconfig)(args, input);
 
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []) =>
+  withClient(url, async (c) => (await c.query<T>(text, params)).rows);
 
-function get(path: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${serveUrl}${path}`, { ca, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (path: string) => httpsGet(`${serve!.url}${path}`, ca);
 
 async function extractions(outcome: string): Promise<number> {
   const { text } = await get('/metrics');
@@ -174,64 +149,18 @@ beforeAll(async () => {
   }
   await kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
 
-  const port = await freePort();
-  serveUrl = `https://127.0.0.1:${port}`;
-  serve = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin', 'stella.js'),
-      'serve',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--tls-cert',
-      pki.serverCert,
-      '--tls-key',
-      pki.serverKey,
-      '--kubeconfig',
-      cluster.kubeconfig,
-      '--database-url',
-      dbUrl,
-      '--webhook-timeout',
-      '10',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        ZASTAVA_DATA_DIR: join(dir, 'serve-data'),
-        ZASTAVA_SEAL_KEY: join(dir, 'zastava-seal.key'),
-      },
-    },
-  );
-  serve.stdout?.on('data', (c: Buffer) => (serveLog += c.toString()));
-  serve.stderr?.on('data', (c: Buffer) => (serveLog += c.toString()));
-  let ready = false;
-  for (let i = 0; i < 120 && !ready; i++) {
-    await new Promise((r) => setTimeout(r, 500));
-    ready = (await get('/readyz').catch(() => ({ status: 0 }))).status === 200;
-  }
-  expect(ready, `stella serve not ready:\n${serveLog.slice(-3000)}`).toBe(true);
+  serve = await startServeChild({
+    port: await freePort(),
+    pki,
+    ca,
+    kubeconfig: cluster.kubeconfig,
+    databaseUrl: dbUrl,
+    env: { ZASTAVA_DATA_DIR: join(dir, 'serve-data'), ZASTAVA_SEAL_KEY: join(dir, 'zastava-seal.key') },
+  });
 
-  const hook = `apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingWebhookConfiguration
-metadata: {name: zastava-e2e-extract}
-webhooks:
-  - name: validate.zastava.stellaops.io
-    admissionReviewVersions: [v1]
-    clientConfig:
-      url: ${serveUrl}/validate
-      caBundle: ${Buffer.from(ca).toString('base64')}
-    rules:
-      - apiGroups: [""]
-        apiVersions: [v1]
-        operations: [CREATE, UPDATE]
-        resources: [pods]
-    namespaceSelector:
-      matchExpressions: [{key: ${ENFORCE}, operator: In, values: ["true"]}]
-    sideEffects: NoneOnDryRun
-    failurePolicy: Fail
-    timeoutSeconds: 10
-`;
+  const hook = webhookConfiguration('zastava-e2e-extract', serve.url, ca, [
+    { apiGroup: '', resources: ['pods'] },
+  ]);
   const h = await kubectl(['apply', '-f', '-'], hook);
   expect(h.code, h.err).toBe(0);
   await kubectl(['create', 'namespace', 'shop']);
@@ -240,10 +169,7 @@ webhooks:
 }, 900_000);
 
 afterAll(async () => {
-  if (serve !== undefined && serve.exitCode === null) {
-    serve.kill('SIGTERM');
-    await new Promise((r) => serve?.once('exit', r));
-  }
+  await serve?.stop();
   await registry?.stop();
   await cluster?.stop();
   await sql(PG_ADMIN, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
@@ -252,13 +178,13 @@ afterAll(async () => {
 
 describe('extraction on a miss through kube-apiserver', () => {
   it('says at start that extraction is on and the tenant trusts the seal key', () => {
-    expect(serveLog).toContain('extraction on a miss is on');
+    expect(serve!.log()).toContain('extraction on a miss is on');
   });
 
   it('--dry-run=server of an unsealed drifted image: evaluated (denied on the drift), no seals stored', async () => {
     const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], pod('d1', 'dry'));
     expect(r.code).not.toBe(0);
-    expect(r.err, serveLog.slice(-2000)).toMatch(/facet binary: .*MaxChurnPercent 50 > limit 2/);
+    expect(r.err, serve!.log().slice(-2000)).toMatch(/facet binary: .*MaxChurnPercent 50 > limit 2/);
     expect(await sealsOf(images.dry!.manifestDigest)).toEqual([]);
   });
 
@@ -274,11 +200,11 @@ describe('extraction on a miss through kube-apiserver', () => {
 
   it('an unsealed image within its quotas: extracted and allowed, kubectl prints the warnings', async () => {
     const r = await kubectl(['apply', '-f', '-'], pod('p2', 'reconfigured'));
-    expect(r.code, `${r.err}\n${serveLog.slice(-2000)}`).toBe(0);
+    expect(r.code, `${r.err}\n${serve!.log().slice(-2000)}`).toBe(0);
     expect(r.err).toMatch(/Warning: .*config/);
     expect((await sealsOf(images.reconfigured!.manifestDigest)).length).toBeGreaterThan(0);
     // the dry run's extraction counted too, but stored nothing
     expect(await extractions('extracted')).toBe(3);
-    expect(serveLog).toMatch(/"msg":"webhook extraction extracted"/);
+    expect(serve!.log()).toMatch(/"msg":"webhook extraction extracted"/);
   });
 });

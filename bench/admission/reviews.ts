@@ -98,25 +98,7 @@ export function podReview(images: BenchImages): string {
     ),
     status: {},
   };
-  return JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: 'bench-[<id>]',
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      requestKind: { group: '', version: 'v1', kind: 'Pod' },
-      requestResource: { group: '', version: 'v1', resource: 'pods' },
-      name: 'shop-web',
-      namespace: 'shop',
-      operation: 'CREATE',
-      userInfo,
-      object: pod,
-      oldObject: null,
-      dryRun: false,
-      options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1', fieldManager: 'kubectl' },
-    },
-  });
+  return createReview({ group: '', kind: 'Pod', resource: 'pods' }, 'shop-web', pod);
 }
 
 /** A Deployment (CREATE) whose template runs a drifted image beside a baseline one. */
@@ -141,20 +123,31 @@ export function deploymentReview(images: BenchImages): string {
     },
     status: {},
   };
+  return createReview({ group: 'apps', kind: 'Deployment', resource: 'deployments' }, 'shop-api', deployment);
+}
+
+/** A CREATE AdmissionReview as kube-apiserver sends it for `kubectl apply`; `[<id>]` is the uid's slot. */
+function createReview(
+  type: { readonly group: string; readonly kind: string; readonly resource: string },
+  name: string,
+  object: object,
+): string {
+  const kind = { group: type.group, version: 'v1', kind: type.kind };
+  const resource = { group: type.group, version: 'v1', resource: type.resource };
   return JSON.stringify({
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
     request: {
       uid: 'bench-[<id>]',
-      kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
-      resource: { group: 'apps', version: 'v1', resource: 'deployments' },
-      requestKind: { group: 'apps', version: 'v1', kind: 'Deployment' },
-      requestResource: { group: 'apps', version: 'v1', resource: 'deployments' },
-      name: 'shop-api',
+      kind,
+      resource,
+      requestKind: kind,
+      requestResource: resource,
+      name,
       namespace: 'shop',
       operation: 'CREATE',
       userInfo,
-      object: deployment,
+      object,
       oldObject: null,
       dryRun: false,
       options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1', fieldManager: 'kubectl' },

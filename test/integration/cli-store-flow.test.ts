@@ -26,6 +26,10 @@ const v2: FixtureImage = {
 let dir: string;
 let layout: string;
 let env: Record<string, string>;
+/** `stella seal oci:LAYOUT:TAG --key k.key --store --format json`. */
+const sealIntoStore = (tag: string) =>
+  stella('seal', `oci:${layout}:${tag}`, '--key', join(dir, 'k.key'), '--store', '--format', 'json');
+
 async function stella(...args: string[]) {
   const ctx = captureContext(env);
   const code = await runCli(args, ctx);
@@ -46,15 +50,7 @@ afterAll(async () => {
 
 describe('seal --store, baseline approve, drift against the store (embedded PGlite)', () => {
   it('refuses to store seals whose key the tenant does not trust, storing nothing', async () => {
-    const r = await stella(
-      'seal',
-      `oci:${layout}:v1`,
-      '--key',
-      join(dir, 'k.key'),
-      '--store',
-      '--format',
-      'json',
-    );
+    const r = await sealIntoStore('v1');
     expect(r.code).toBe(1);
     expect(r.err).toContain('SEAL_SIGNATURE_UNTRUSTED');
     const d = await stella(
@@ -69,28 +65,12 @@ describe('seal --store, baseline approve, drift against the store (embedded PGli
 
   it('stores trusted seals, approves a baseline and compares against it', async () => {
     expect((await stella('db', 'keys', 'add', join(dir, 'k.pub'))).code).toBe(0);
-    const s1 = await stella(
-      'seal',
-      `oci:${layout}:v1`,
-      '--key',
-      join(dir, 'k.key'),
-      '--store',
-      '--format',
-      'json',
-    );
+    const s1 = await sealIntoStore('v1');
     expect(s1.code, s1.err).toBe(0);
     expect(s1.err).toContain('stored 6 seal(s)');
     const a = await stella('baseline', 'approve', `oci:${layout}:v1`, '--reason', 'first release');
     expect(a.code, a.err).toBe(0);
-    const s2 = await stella(
-      'seal',
-      `oci:${layout}:v2`,
-      '--key',
-      join(dir, 'k.key'),
-      '--store',
-      '--format',
-      'json',
-    );
+    const s2 = await sealIntoStore('v2');
     expect(s2.code, s2.err).toBe(0);
     const v2Digest = (JSON.parse(s2.out) as { imageDigest: string }).imageDigest;
 

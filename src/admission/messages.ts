@@ -2,7 +2,7 @@ import type { AdmissionResult } from '../model/admission.ts';
 import type { QuotaViolation } from '../model/drift.ts';
 import type { PartialQuota } from '../model/facet.ts';
 import type { ResolvedPolicy } from '../model/policy.ts';
-import { formatQuotaFlag, quotaKeyOf } from '../quota/flag.ts';
+import { exceededLimits, vexFacetFlags } from '../quota/flag.ts';
 import type { FacetOutcome, ImageOutcome } from './outcome.ts';
 import type { Workload } from './workload.ts';
 
@@ -37,10 +37,11 @@ export function formatFacet(facet: FacetOutcome): string {
  * user's machine; they change the wording of the draft, never which facets it acknowledges.
  */
 export function reproducingQuota(facet: FacetOutcome, policy: Pick<ResolvedPolicy, 'quotas'>): PartialQuota {
-  const exceeded = Object.fromEntries(
-    facet.drift.quotaVerdict.violations.map((v) => [quotaKeyOf(v.quotaField), v.limit]),
-  );
-  return { ...policy.quotas[facet.facetId], ...exceeded, onExceed: 'RequireVex' };
+  return {
+    ...policy.quotas[facet.facetId],
+    ...exceededLimits(facet.drift.quotaVerdict.violations),
+    onExceed: 'RequireVex',
+  };
 }
 
 /**
@@ -54,8 +55,7 @@ export function vexGenCommand(
   currentDigest: string,
   facets: readonly { readonly facetId: string; readonly quota: PartialQuota }[],
 ): string {
-  const flags = facets.map((f) => ` --facet ${f.facetId} --quota ${formatQuotaFlag(f.facetId, f.quota)}`);
-  return `stella vex gen --from-drift ${repository}@${baselineDigest} ${repository}@${currentDigest}${flags.join('')}`;
+  return `stella vex gen --from-drift ${repository}@${baselineDigest} ${repository}@${currentDigest}${vexFacetFlags(facets)}`;
 }
 
 /** The vex gen command of an evaluated image, when a facet requires a VEX. */

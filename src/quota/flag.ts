@@ -1,5 +1,5 @@
 import { FacetId, PartialQuota } from '../model/facet.ts';
-import type { QuotaField, QuotaVerdict } from '../model/drift.ts';
+import type { QuotaField, QuotaVerdict, QuotaViolation } from '../model/drift.ts';
 
 /**
  * The `--quota FACET:field=value,…` flag of `stella drift` and `stella vex gen`
@@ -53,21 +53,36 @@ export function parseQuotaFlag(text: string): ParsedQuotaFlag {
   return { ok: true, facetId: facetId.data, quota: quota.data };
 }
 
+/** The limits a drift exceeded, as quota fields (`{maxChangedFiles: 0}`): the limit that applied to each. */
+export function exceededLimits(
+  violations: readonly Pick<QuotaViolation, 'quotaField' | 'limit'>[],
+): PartialQuota {
+  return Object.fromEntries(violations.map((v) => [quotaKeyOf(v.quotaField), v.limit]));
+}
+
 /**
- * `--facet ID --quota ID:…` for each facet whose verdict requires a VEX: its exceeded limits and
- * `onExceed=RequireVex`, so `stella vex gen` acknowledges exactly those facets whatever quotas it would
- * otherwise apply. Used where a report suggests the command (`stella drift --format markdown`).
+ * ` --facet ID --quota ID:…` for each facet, so that `stella vex gen` judges those facets with these quotas
+ * and acknowledges exactly them (src/admission/messages.ts, the markdown drift report).
+ */
+export function vexFacetFlags(
+  facets: readonly { readonly facetId: string; readonly quota: PartialQuota }[],
+): string {
+  return facets.map((f) => ` --facet ${f.facetId} --quota ${formatQuotaFlag(f.facetId, f.quota)}`).join('');
+}
+
+/**
+ * The flags for each facet whose verdict requires a VEX: its exceeded limits and `onExceed=RequireVex`.
+ * Used where a report suggests the command (`stella drift --format markdown`).
  */
 export function requireVexFlags(
   facets: readonly { readonly facetId: string; readonly quotaVerdict: QuotaVerdict }[],
 ): string {
-  return facets
-    .filter((f) => !f.quotaVerdict.passed && f.quotaVerdict.recommendedAction === 'RequireVex')
-    .map((f) => {
-      const exceeded = Object.fromEntries(
-        f.quotaVerdict.violations.map((v) => [quotaKeyOf(v.quotaField), v.limit]),
-      ) as PartialQuota;
-      return ` --facet ${f.facetId} --quota ${formatQuotaFlag(f.facetId, { ...exceeded, onExceed: 'RequireVex' })}`;
-    })
-    .join('');
+  return vexFacetFlags(
+    facets
+      .filter((f) => !f.quotaVerdict.passed && f.quotaVerdict.recommendedAction === 'RequireVex')
+      .map((f) => ({
+        facetId: f.facetId,
+        quota: { ...exceededLimits(f.quotaVerdict.violations), onExceed: 'RequireVex' },
+      })),
+  );
 }

@@ -37,8 +37,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { computeMerkle, sortEntriesByPath } from '../../src/merkle/index.ts';
-import type { FacetType } from '../../src/model/facet.ts';
 import type { FacetFileEntry, FacetManifest } from '../../src/model/manifest.ts';
 import { Tenant } from '../../src/model/tenant.ts';
 import { approveBaseline, latestApprovedManifests } from '../../src/store/baselines.ts';
@@ -55,6 +53,7 @@ import { addTrustedKey } from '../../src/store/trusted-keys.ts';
 import { exportPublicKeyPem, generateKeyPair } from '../../src/seal/keys.ts';
 import { sealManifest } from '../../src/seal/seal.ts';
 import { createSigner } from '../../src/seal/signer.ts';
+import { manifestOf as manifest } from '../../test/integration/store-fixtures.ts';
 import { Probe } from './probe.ts';
 
 const { values } = parseArgs({
@@ -100,20 +99,6 @@ function entries(root: string, count: number, seed: string): FacetFileEntry[] {
     });
   }
   return list;
-}
-
-function manifest(facetId: string, type: FacetType, files: FacetFileEntry[]): FacetManifest {
-  const sorted = sortEntriesByPath(files);
-  return {
-    facetId,
-    type,
-    files: sorted,
-    merkleRoot: computeMerkle(sorted).root,
-    fileCount: sorted.length,
-    totalBytes: sorted.reduce((n, f) => n + f.size, 0),
-    extractedAt: '2024-01-02T00:00:00.000Z',
-    extractorVersion: 'bench',
-  };
 }
 
 /** PGlite keeps its data in a directory on disk, as the embedded default does (`dataDir(env)/pglite`). */

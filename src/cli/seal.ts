@@ -9,7 +9,6 @@ import { parseFlags, requirePositionals } from './args.ts';
 import { print, type CliContext, type Command } from './context.ts';
 import { EXIT, usageError } from './errors.ts';
 import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
-import { resolveSigner } from './key-options.ts';
 import { progressBar } from './progress.ts';
 import { writeFileAtomic } from './write-atomic.ts';
 
@@ -78,29 +77,45 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
     throw usageError(`stella seal: ${from} needs --token T (or ZASTAVA_TOKEN)`, USAGE);
   }
   const ref = positionals[0]!;
-  // Loaded here rather than at the top so that `--help` and flag errors cost no reader modules.
-  const [{ defaultFacets, loadFacetsFile }, { readImage, sealRead }] = await Promise.all([
+  // Loaded here rather than at the top so that `--help` and flag errors cost no reader modules. Only
+  // what reading needs comes before the first layer read; the key and the signing modules load while
+  // the layers are read (measured in docs/decisions.md, "Seal benchmark, fourth pass").
+  const [{ defaultFacets, loadFacetsFile }, { readImage }] = await Promise.all([
     import('../facets/load.ts'),
-    import('../seal/seal-image.ts'),
+    import('../seal/read-image.ts'),
   ]);
   const facets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
   const only = values.facet ?? [];
   checkFacetIds(only, facets);
-  const signer = await resolveSigner(values.key, ctx);
+  // A key that cannot be read stops the reading at once and is the error reported.
+  const keyFailed = new AbortController();
+  const signing = Promise.all([
+    import('./key-options.ts').then(({ resolveSigner }) => resolveSigner(values.key, ctx)),
+    import('../seal/seal-image.ts'),
+  ]);
+  signing.catch((error: unknown) => keyFailed.abort(error));
   const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
   const options = {
     facets,
     only,
     open: imageOptions(values, ctx),
     sealedBy: values['sealed-by'] ?? defaultSealedBy(ctx),
+    signal: keyFailed.signal,
     ...(pool === undefined ? {} : { pool }),
     onProgress: (p: ExtractProgress) =>
       progress.update(p.bytes, p.totalBytes, `layer ${p.layer + 1}/${p.layers}`),
   };
-  const read = await readImage(ref, options).finally(() => progress.done());
+  const read = await readImage(ref, options)
+    .catch(async (error: unknown) => {
+      // The key's own error, not the abort it caused (or a reading error that raced it).
+      await signing;
+      throw error;
+    })
+    .finally(() => progress.done());
   // The worker's heap and its undelivered garbage (dead decompressor buffers) are let go before
   // signing and rendering allocate: ~40-60 MB off the peak with many entries.
   await pool?.close();
+  const [signer, { sealRead }] = await signing;
   const { sealSet } = await sealRead(read, signer, options);
 
   if (values['report-unmatched'] && sealSet.report) {

@@ -230,6 +230,9 @@ describe('stella keys, seal, verify, prove, verify-proof', () => {
       out,
     );
     expect(c.code).toBe(1);
+    // The key loads while the layers are read: its own error is reported, not the aborted read.
+    expect(c.err).toMatch(/KEY_INVALID[^\n]*k\.pub/);
+    expect(c.err).not.toMatch(/abort/i);
     expect(await readdir(dir)).toEqual(before);
   });
 });

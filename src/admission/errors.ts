@@ -12,6 +12,8 @@ import { ZastavaError } from '../model/errors.ts';
  * `ADMISSION_EXTRACTION_BUSY`: extraction on a miss is at its concurrency and queue limits.
  * `ADMISSION_SEAL_KEY_UNTRUSTED`: the tenant's keyring does not trust the webhook's seal key, so the
  * seals of an extraction on a miss would be refused; nothing is extracted.
+ * `ADMISSION_EXTRACTION_BACKOFF`: the last extraction on a miss of this (tenant, digest) failed, and its
+ * backoff has not passed; the message says when it failed, with which code, and when it is retried.
  */
 export type AdmissionErrorCode =
   | 'ADMISSION_REVIEW_MALFORMED'
@@ -22,6 +24,7 @@ export type AdmissionErrorCode =
   | 'ADMISSION_RECORD_FAILED'
   | 'ADMISSION_INTERNAL'
   | 'ADMISSION_EXTRACTION_BUSY'
-  | 'ADMISSION_SEAL_KEY_UNTRUSTED';
+  | 'ADMISSION_SEAL_KEY_UNTRUSTED'
+  | 'ADMISSION_EXTRACTION_BACKOFF';
 
 export class AdmissionError extends ZastavaError<AdmissionErrorCode> {}

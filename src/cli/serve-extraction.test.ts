@@ -36,7 +36,13 @@ describe('stella serve: extraction flags', () => {
     ] as const) {
       const settings = await extractionFlags(values, env, 'usage');
       expect(settings?.signer.keyId).toBe(keyId);
-      expect(settings).toMatchObject({ maxConcurrent: 1, maxQueued: 16, backgroundTimeoutMs: 300_000 });
+      expect(settings).toMatchObject({
+        maxConcurrent: 1,
+        maxQueued: 16,
+        backgroundTimeoutMs: 300_000,
+        backoffMs: 30_000,
+        backoffMaxMs: 900_000,
+      });
       expect(settings?.facets.map((f) => f.facetId)).toContain('binary');
     }
   });
@@ -54,6 +60,30 @@ describe('stella serve: extraction flags', () => {
     await expect(
       extractionFlags({ 'seal-key': keyFile, 'extract-timeout': '1.5' }, {}, 'usage'),
     ).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it('takes the failure backoff from flags or the environment; 0 turns it off; the cap is not below it', async () => {
+    expect(
+      await extractionFlags(
+        { 'seal-key': keyFile, 'extract-backoff': '0' },
+        { ZASTAVA_EXTRACT_BACKOFF_MAX: '60' },
+        'usage',
+      ),
+    ).toMatchObject({ backoffMs: 0, backoffMaxMs: 60_000 });
+    expect(
+      await extractionFlags({ 'seal-key': keyFile }, { ZASTAVA_EXTRACT_BACKOFF: '10' }, 'usage'),
+    ).toMatchObject({ backoffMs: 10_000, backoffMaxMs: 900_000 });
+    for (const values of [
+      { 'extract-backoff': '-1' },
+      { 'extract-backoff-max': '0' },
+      { 'extract-backoff': '120', 'extract-backoff-max': '60' },
+    ])
+      await expect(
+        extractionFlags({ 'seal-key': keyFile, ...values }, {}, 'usage'),
+      ).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(extractionFlags({ 'extract-backoff': '5' }, {}, 'usage')).rejects.toMatchObject({
+      code: 'USAGE',
+    });
   });
 
   it('names an unreadable key file', async () => {

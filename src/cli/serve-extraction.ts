@@ -11,17 +11,20 @@ export const EXTRACTION_FLAG_OPTIONS = {
   'extract-concurrency': { type: 'string' },
   'extract-queue': { type: 'string' },
   'extract-timeout': { type: 'string' },
+  'extract-backoff': { type: 'string' },
+  'extract-backoff-max': { type: 'string' },
 } as const;
 
 export const EXTRACTION_USAGE =
-  '[--seal-key PEM [--facets FILE] [--extract-concurrency 1] [--extract-queue 16] [--extract-timeout 300]]';
+  '[--seal-key PEM [--facets FILE] [--extract-concurrency 1] [--extract-queue 16] [--extract-timeout 300] [--extract-backoff 30] [--extract-backoff-max 900]]';
 
 type Values = { readonly [K in keyof typeof EXTRACTION_FLAG_OPTIONS]?: string | undefined };
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * The extraction settings from flags, then the environment (`ZASTAVA_SEAL_KEY`, `ZASTAVA_FACETS`,
- * `ZASTAVA_EXTRACT_CONCURRENCY`, `ZASTAVA_EXTRACT_QUEUE`, `ZASTAVA_EXTRACT_TIMEOUT`). Without a seal key
+ * `ZASTAVA_EXTRACT_CONCURRENCY`, `ZASTAVA_EXTRACT_QUEUE`, `ZASTAVA_EXTRACT_TIMEOUT`,
+ * `ZASTAVA_EXTRACT_BACKOFF`, `ZASTAVA_EXTRACT_BACKOFF_MAX`). Without a seal key
  * extraction is off (undefined), and the other settings are refused rather than silently ignored.
  */
 export async function extractionFlags(
@@ -35,10 +38,19 @@ export async function extractionFlags(
   const concurrency = pick('extract-concurrency', 'ZASTAVA_EXTRACT_CONCURRENCY');
   const queue = pick('extract-queue', 'ZASTAVA_EXTRACT_QUEUE');
   const timeout = pick('extract-timeout', 'ZASTAVA_EXTRACT_TIMEOUT');
+  const backoff = pick('extract-backoff', 'ZASTAVA_EXTRACT_BACKOFF');
+  const backoffMax = pick('extract-backoff-max', 'ZASTAVA_EXTRACT_BACKOFF_MAX');
   if (keyFile === undefined) {
-    const stray = (['facets', 'extract-concurrency', 'extract-queue', 'extract-timeout'] as const).find(
-      (flag) => values[flag] !== undefined,
-    );
+    const stray = (
+      [
+        'facets',
+        'extract-concurrency',
+        'extract-queue',
+        'extract-timeout',
+        'extract-backoff',
+        'extract-backoff-max',
+      ] as const
+    ).find((flag) => values[flag] !== undefined);
     if (stray !== undefined)
       throw usageError(
         `stella serve: --${stray} applies to extraction on a miss, which needs --seal-key`,
@@ -56,12 +68,22 @@ export async function extractionFlags(
       );
     return n;
   };
+  // Seconds after a failed extraction before the digest is read again, doubling per failure in a row.
+  const backoffSeconds = whole('extract-backoff', backoff, 0, 3600, 30);
+  const backoffMaxSeconds = whole('extract-backoff-max', backoffMax, 1, 86_400, 900);
+  if (backoffMaxSeconds < backoffSeconds)
+    throw usageError(
+      `stella serve: --extract-backoff-max (${backoffMaxSeconds}) is less than --extract-backoff (${backoffSeconds})`,
+      usage,
+    );
   return {
     signer: createSigner(await readPrivateKeyFile(keyFile)),
     facets: facetsFile === undefined ? defaultFacets() : await loadFacetsFile(facetsFile),
     maxConcurrent: whole('extract-concurrency', concurrency, 1, 16, 1),
     maxQueued: whole('extract-queue', queue, 0, 1000, 16),
     backgroundTimeoutMs: whole('extract-timeout', timeout, 1, 3600, 300) * 1000,
+    backoffMs: backoffSeconds * 1000,
+    backoffMaxMs: backoffMaxSeconds * 1000,
   };
 }
 

@@ -16,6 +16,7 @@ import type { FacetMetrics } from '../../telemetry/metrics.ts';
 import { AdmissionError } from '../errors.ts';
 import type { AdmissionPorts, ExtractionRequest } from '../ports.ts';
 import { SingleFlight } from '../single-flight.ts';
+import { BACKOFF_DEFAULTS, ExtractionBackoff, type FailedExtraction } from './extraction-backoff.ts';
 import {
   createExtractionMetrics,
   type ExtractionMetrics,
@@ -40,6 +41,10 @@ import type { RegistryPortsOptions } from './registry-ports.ts';
  *   background (up to `backgroundTimeoutMs`) so that the next admission of the image (the controller's
  *   retry) finds its seals. A dry run's extraction writes nothing, so it is cancelled once no request
  *   waits for it any more (docs/decisions.md "Webhook: extraction on a miss").
+ * - Negative cache: after a failed read (registry, digest, image or sealing error — not an abort, not a
+ *   refusal, not a store error), misses of the (tenant, digest) get ADMISSION_EXTRACTION_BACKOFF at once
+ *   until the backoff (`backoffMs`, doubled per failure in a row up to `backoffMaxMs`) has passed; a
+ *   success clears it (./extraction-backoff.ts).
  * - Layer worker threads are created on the first extraction and reused by every later one.
  */
 export interface ExtractOnMissOptions {
@@ -61,6 +66,12 @@ export interface ExtractOnMissOptions {
   readonly maxQueued?: number;
   /** How long a storing extraction may run, in the background after its request gave up (default 300 s). */
   readonly backgroundTimeoutMs?: number;
+  /** The wait after a failed extraction before the digest is read again (default 30 s; 0: off). */
+  readonly backoffMs?: number;
+  /** The longest such wait, reached by doubling per failure in a row (default 15 min). */
+  readonly backoffMaxMs?: number;
+  /** Failed (tenant, digest) pairs remembered (default 10 000). */
+  readonly backoffEntries?: number;
   /** Layer worker threads (default: one per two cores). */
   readonly workers?: number;
   /** `sealedBy` of the seals (default `zastava-webhook`); also the audit log's actor. */
@@ -109,6 +120,12 @@ export function createExtractOnMiss(options: ExtractOnMissOptions): ExtractOnMis
           running: slots.running,
           queued: slots.queued,
         }));
+  const backoff = new ExtractionBackoff({
+    baseMs: options.backoffMs ?? BACKOFF_DEFAULTS.baseMs,
+    maxMs: Math.max(options.backoffMaxMs ?? BACKOFF_DEFAULTS.maxMs, options.backoffMs ?? 0),
+    maxEntries: options.backoffEntries ?? BACKOFF_DEFAULTS.maxEntries,
+    now: () => now().getTime(),
+  });
   const jobs = new Map<string, Job>();
   let pool: LayerPool | undefined;
   let closed = false;
@@ -132,6 +149,8 @@ export function createExtractOnMiss(options: ExtractOnMissOptions): ExtractOnMis
       dryRun: !request.persist,
     };
     let outcome: ExtractionOutcome = 'failed';
+    // Only a failure while reading and sealing the image backs off: not one of the lock or the store.
+    let reading = false;
     try {
       const releaseSlot = await slots.acquire(signal);
       try {
@@ -152,6 +171,7 @@ export function createExtractOnMiss(options: ExtractOnMissOptions): ExtractOnMis
             );
           }
           const facets = effectiveFacets(options.facets, request.policy);
+          reading = true;
           const creds = await options.credentials(
             request.pull,
             request.image.registry,
@@ -173,6 +193,7 @@ export function createExtractOnMiss(options: ExtractOnMissOptions): ExtractOnMis
             now,
             tracer: options.tracer,
           });
+          reading = false;
           const sealed = performance.now();
           fields.facets = sealSet.seals.length;
           fields.files = read.manifests.reduce((n, m) => n + m.fileCount, 0);
@@ -214,9 +235,17 @@ export function createExtractOnMiss(options: ExtractOnMissOptions): ExtractOnMis
       const code = (error as { code?: unknown }).code;
       fields.code = typeof code === 'string' ? code : 'ADMISSION_INTERNAL';
       fields.error = error instanceof Error ? error.message : String(error);
+      if (outcome === 'failed' && reading) {
+        const failure = backoff.failed(backoffKey(request), String(fields.code));
+        if (failure !== undefined) {
+          fields.failures = failure.failures;
+          fields.retryAt = new Date(failure.retryAt).toISOString();
+        }
+      }
       throw error;
     } finally {
       const seconds = (performance.now() - started) / 1000;
+      if (outcome === 'extracted' || outcome === 'found') backoff.succeeded(backoffKey(request));
       fields.outcome = outcome;
       fields.durationMs = Math.round(seconds * 1000);
       metrics?.total.inc({ tenant, outcome });
@@ -280,9 +309,14 @@ export function createExtractOnMiss(options: ExtractOnMissOptions): ExtractOnMis
     const storing = jobs.get(`${base}\u0000store`);
     const key = `${base}\u0000${request.persist ? 'store' : 'dry'}`;
     const existing = storing ?? jobs.get(key);
-    const job =
-      existing !== undefined && !existing.controller.signal.aborted ? existing : start(key, request);
-    return untilAborted(job.promise, request.signal);
+    if (existing !== undefined && !existing.controller.signal.aborted)
+      return untilAborted(existing.promise, request.signal);
+    const failure = backoff.holding(backoffKey(request));
+    if (failure !== undefined) {
+      metrics?.total.inc({ tenant: request.tenant, outcome: 'backoff' });
+      return Promise.reject(backoffError(request, failure));
+    }
+    return untilAborted(start(key, request).promise, request.signal);
   };
 
   return {
@@ -304,6 +338,22 @@ export function createExtractOnMiss(options: ExtractOnMissOptions): ExtractOnMis
       pool = undefined;
     },
   };
+}
+
+function backoffKey(request: ExtractionRequest): string {
+  return `${request.tenant}\u0000${request.imageDigest}`;
+}
+
+function backoffError(request: ExtractionRequest, failure: FailedExtraction): AdmissionError {
+  const at = (ms: number) => new Date(ms).toISOString();
+  const times = failure.failures === 1 ? 'once' : `${failure.failures} times in a row`;
+  return new AdmissionError(
+    'ADMISSION_EXTRACTION_BACKOFF',
+    `no seals for ${request.image.repositoryName}@${request.imageDigest}; its last extraction in the webhook ` +
+      `failed at ${at(failure.failedAt)} with ${failure.code} (${times}), so it is not read again before ` +
+      `${at(failure.retryAt)}`,
+    { hint: 'fix the cause (see the webhook log), or seal it in CI: stella seal IMAGE --push' },
+  );
 }
 
 /** `promise`, or the signal's reason as soon as it aborts (the promise keeps running). */

@@ -11,7 +11,9 @@ export type ExtractionOutcome =
   /** Given up: every request left (a dry run), the background limit passed, or the server stopped. */
   | 'aborted'
   /** Not started: the queue was full, or the tenant does not trust the server key. */
-  | 'refused';
+  | 'refused'
+  /** Not started: the last extraction of the digest failed and its backoff has not passed. */
+  | 'backoff';
 
 /**
  * The webhook's own extraction metrics, beside the seed's (which keep their exact names): how many

@@ -78,9 +78,9 @@ describe('stella serve: extraction flags', () => {
       { 'extract-backoff-max': '0' },
       { 'extract-backoff': '120', 'extract-backoff-max': '60' },
     ])
-      await expect(
-        extractionFlags({ 'seal-key': keyFile, ...values }, {}, 'usage'),
-      ).rejects.toMatchObject({ code: 'USAGE' });
+      await expect(extractionFlags({ 'seal-key': keyFile, ...values }, {}, 'usage')).rejects.toMatchObject({
+        code: 'USAGE',
+      });
     await expect(extractionFlags({ 'extract-backoff': '5' }, {}, 'usage')).rejects.toMatchObject({
       code: 'USAGE',
     });

@@ -49,14 +49,25 @@ const BASE: FixtureEntry[] = [
 const drifted = (build: string): FixtureEntry[] => [
   { type: 'file', path: '/usr/bin/tool', content: `build ${build}\n`, mode: 0o755 },
 ];
-const TAGS = ['concurrent', 'dry', 'nokey', 'untrusted', 'slow', 'replicas'] as const;
+const TAGS = ['concurrent', 'dry', 'nokey', 'untrusted', 'slow', 'replicas', 'failing'] as const;
 type Tag = (typeof TAGS)[number];
 
-/** A loopback proxy to the registry that holds back the blobs named in `slow` for that many ms. */
+/**
+ * A loopback proxy to the registry that holds back the blobs named in `slow` for that many ms, answers
+ * 404 for the blobs in `missing`, and logs every request as `METHOD PATH` in `requests`.
+ */
 async function startSlowProxy(upstream: string) {
   const slow = new Map<string, number>();
+  const missing = new Set<string>();
+  const requests: string[] = [];
   const server: Server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
     const digest = /\/blobs\/(sha256:[0-9a-f]{64})/.exec(req.url ?? '')?.[1];
+    if (digest !== undefined && missing.has(digest)) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' }] }));
+      return;
+    }
     const forward = () => {
       const target = new URL(upstream);
       const up = httpRequest(
@@ -84,6 +95,8 @@ async function startSlowProxy(upstream: string) {
   return {
     host: `127.0.0.1:${port}`,
     slow,
+    missing,
+    requests,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -369,6 +382,63 @@ describe('webhook extraction on a miss (real registry, PostgreSQL, HTTPS)', () =
     expect(second.allowed).toBe(false);
     expect(second.status?.message).toMatch(/facet binary/);
     expect(await extractions(at)).toEqual({ extracted: 1 });
+  });
+
+  it('backs off after a failed extraction: within the backoff onError at once, the registry not read; then retried', async () => {
+    // backoff 1 s, doubling: 1 s after the first failure, 2 s after the second
+    const at = await serve({ extraction: { ...extraction(), backoffMs: 1000, backoffMaxMs: 60_000 } });
+    const image = `${repo()}:failing`;
+    const digest = images.failing.manifestDigest;
+    const top = images.failing.layers.at(-1)!.digest;
+    const reads = () => proxy.requests.filter((r) => !r.startsWith('HEAD ')); // HEAD: the tag's digest
+    proxy.missing.add(top);
+    proxy.requests.length = 0;
+    const first = await review(at, image, 'f-1');
+    expect(first.allowed).toBe(false);
+    expect(first.status?.message).toMatch(/REGISTRY_BLOB_NOT_FOUND/);
+    expect(first.status?.message).toMatch(/onError/);
+    expect(reads().some((r) => r.includes(top))).toBe(true);
+    const failure = at.logs.find((l) => l.imageDigest === digest && l.outcome === 'failed');
+    expect(failure).toMatchObject({ code: 'REGISTRY_BLOB_NOT_FOUND', failures: 1 });
+
+    // within the backoff: no GET of a manifest or blob, the reason and the retry time in the message
+    proxy.requests.length = 0;
+    const started = Date.now();
+    const second = await review(at, image, 'f-2');
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(second.allowed).toBe(false);
+    expect(second.status?.message).toMatch(
+      /ADMISSION_EXTRACTION_BACKOFF: .*last extraction in the webhook failed at \d{4}-\d\d-\d\dT[\d:.]+Z with REGISTRY_BLOB_NOT_FOUND \(once\), so it is not read again before \d{4}-[\d:T.-]+Z/,
+    );
+    expect(second.status?.message).toMatch(/denied because onError is "deny"/);
+    expect(reads()).toEqual([]);
+    expect(await extractions(at)).toEqual({ failed: 1, backoff: 1 });
+
+    // after it: read again, fails again, and the wait doubles
+    const until = (iso: unknown) =>
+      new Promise((r) => setTimeout(r, Math.max(0, Date.parse(String(iso)) - Date.now() + 50)));
+    await until(failure!.retryAt);
+    proxy.requests.length = 0;
+    const third = await review(at, image, 'f-3');
+    expect(third.status?.message).toMatch(/REGISTRY_BLOB_NOT_FOUND/);
+    expect(reads().some((r) => r.includes(top))).toBe(true);
+    const fourth = await review(at, image, 'f-4');
+    expect(fourth.status?.message).toMatch(/REGISTRY_BLOB_NOT_FOUND \(2 times in a row\)/);
+    const again = at.logs.filter((l) => l.imageDigest === digest && l.outcome === 'failed').at(-1)!;
+    expect(again.failures).toBe(2);
+    // pino's `time` is when the failure was logged, just after it was recorded
+    const waited = Date.parse(String(again.retryAt)) - Number(again.time);
+    expect(waited).toBeGreaterThan(1800);
+    expect(waited).toBeLessThanOrEqual(2000);
+    expect(await extractions(at)).toEqual({ failed: 2, backoff: 2 });
+
+    // the blob is back: after the 2 s backoff the next review extracts, stores and decides on the drift
+    proxy.missing.clear();
+    await until(again.retryAt);
+    const fifth = await review(at, image, 'f-5');
+    expect(fifth.status?.message).toMatch(/facet binary/);
+    expect((await loadSealSetByDigest(store, T, digest))?.seals.length).toBeGreaterThan(0);
+    expect(await extractions(at)).toEqual({ failed: 2, backoff: 2, extracted: 1 });
   });
 
   it('extracts once across two replicas: the second waits for the advisory lock and finds the stored seals', async () => {

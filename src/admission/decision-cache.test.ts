@@ -55,6 +55,13 @@ describe('DecisionCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('keeps its verdicts on an approval: the baseline digest is part of the key', () => {
+    const cache = new DecisionCache({ maxEntries: 10, ttlMs: 1000 });
+    cache.set(key('a'), value('Warn'));
+    expect(cache.invalidate({ kind: 'baseline', tenant: 'acme', repository: 'r.test/web' })).toBe(0);
+    expect(cache.get(key('a'))).toEqual(value('Warn'));
+  });
+
   it('reads NOTIFY payloads, treating anything unreadable as "all"', () => {
     expect(
       parseCacheInvalidation(JSON.stringify({ kind: 'vex', tenant: 't', imageDigest: digest('x') })),
@@ -63,6 +70,20 @@ describe('DecisionCache', () => {
       tenant: 't',
       imageDigest: digest('x'),
     });
+    // An approval's payload (src/store/baselines.ts), and the older tenant-wide form.
+    expect(parseCacheInvalidation('{"kind":"baseline","tenant":"t","repository":"r.test/web"}')).toEqual({
+      kind: 'baseline',
+      tenant: 't',
+      repository: 'r.test/web',
+    });
+    expect(parseCacheInvalidation('{"kind":"baseline","tenant":"t"}')).toEqual({
+      kind: 'baseline',
+      tenant: 't',
+    });
+    expect(parseCacheInvalidation('{"kind":"baseline","tenant":"t","repository":""}')).toEqual({
+      kind: 'all',
+    });
+    expect(parseCacheInvalidation('{"kind":"baseline","tenant":"t","other":1}')).toEqual({ kind: 'all' });
     expect(parseCacheInvalidation('{')).toEqual({ kind: 'all' });
     expect(parseCacheInvalidation('{"kind":"vex"}')).toEqual({ kind: 'all' });
   });

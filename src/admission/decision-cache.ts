@@ -14,7 +14,12 @@ export const DECISION_CACHE_CHANNEL = 'zastava_decision_cache';
 
 export const CacheInvalidation = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('vex'), tenant: z.string().min(1), imageDigest: Sha256Digest }),
-  z.strictObject({ kind: z.literal('baseline'), tenant: z.string().min(1) }),
+  // An approval names its repository (src/store/baselines.ts); without one, the tenant's whole baseline.
+  z.strictObject({
+    kind: z.literal('baseline'),
+    tenant: z.string().min(1),
+    repository: z.string().min(1).optional(),
+  }),
   z.strictObject({ kind: z.literal('all') }),
 ]);
 export type CacheInvalidation = z.infer<typeof CacheInvalidation>;
@@ -87,8 +92,12 @@ export class DecisionCache implements DecisionCachePort {
     }
   }
 
-  /** The invalidation hook; returns how many entries were dropped. */
+  /**
+   * The invalidation hook; returns how many entries were dropped. An approval (`baseline` with a
+   * repository) drops nothing: the baseline digest is part of the key, so a new baseline is a new key.
+   */
   invalidate(event: CacheInvalidation): number {
+    if (event.kind === 'baseline' && event.repository !== undefined) return 0;
     if (event.kind === 'all') {
       const dropped = this.#entries.size;
       this.#entries.clear();

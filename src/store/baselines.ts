@@ -24,7 +24,7 @@ export interface ApprovalRequest {
 /**
  * Approves an image digest as its repository's baseline (SPEC §8). Only a digest whose seals are stored
  * for the tenant can be approved: a baseline without seals would judge nothing. Approvals are appended,
- * never edited; approving an older digest again makes it the baseline again.
+ * never edited; approving an older digest again makes it the baseline again. Sends a NOTIFY on commit.
  */
 export function approveBaseline(
   store: Store,
@@ -64,8 +64,24 @@ export function approveBaseline(
       reason: approval.reason,
       facets: seals.map((s) => s.facetId),
     });
+    // Webhook replicas drop their cached latest approval of this repository
+    // (src/admission/baseline-cache.ts). In the transaction, so delivered on commit only, never for a
+    // rolled-back approval. The channel name equals DECISION_CACHE_CHANNEL (the store does not import
+    // admission).
+    await sql.query('SELECT pg_notify($1, $2)', ['zastava_decision_cache', baselineNotice(tenant, approval)]);
     return approval;
   });
+}
+
+/** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more: past that, the tenant's whole baseline. */
+const MAX_NOTIFY_PAYLOAD = 7999;
+
+/** The approval's NOTIFY payload, as `parseCacheInvalidation` (src/admission/decision-cache.ts) reads it. */
+export function baselineNotice(tenant: Tenant, approval: Pick<Approval, 'repository'>): string {
+  const payload = JSON.stringify({ kind: 'baseline', tenant, repository: approval.repository });
+  return Buffer.byteLength(payload) <= MAX_NOTIFY_PAYLOAD
+    ? payload
+    : JSON.stringify({ kind: 'baseline', tenant });
 }
 
 /**

@@ -17,8 +17,9 @@ export interface CacheListener {
 
 /**
  * PostgreSQL LISTEN on {@link DECISION_CACHE_CHANNEL} on a connection of its own, kept open: each payload
- * invalidates the decision cache. Notifications sent while disconnected are lost, so every (re)connection
- * drops the whole cache first; the cache's TTL bounds the rest.
+ * invalidates the decision and baseline caches. Notifications sent while disconnected are lost, so losing
+ * the connection and every (re)connection drop the whole cache (`{kind: 'all'}`); `listening` is false in
+ * between (the baseline cache is bypassed then); the caches' TTL bounds the rest.
  */
 export function listenForCacheInvalidation(options: CacheListenerOptions): CacheListener {
   const retryMs = options.retryMs ?? 2000;
@@ -44,9 +45,12 @@ export function listenForCacheInvalidation(options: CacheListenerOptions): Cache
     client = c;
     const lost = (err: unknown) => {
       if (client !== c) return;
+      const was = listening;
       listening = false;
       client = undefined;
       if (!closed) options.log?.warn({ err }, 'decision cache listener lost its connection; reconnecting');
+      // What arrives from now on is lost: nothing cached so far can be trusted to be invalidated.
+      if (was && !closed) options.invalidate({ kind: 'all' });
       void c.end().catch(() => {});
       schedule();
     };

@@ -11,6 +11,7 @@ import { readTrustedKeys, trustStoreOf } from '../../store/trusted-keys.ts';
 import { listVex } from '../../store/vex.ts';
 import { verifyVexForAdmission } from '../../vex/verify.ts';
 import { Batcher } from '../batch.ts';
+import type { BaselineCache } from '../baseline-cache.ts';
 import { AdmissionError } from '../errors.ts';
 import type { AdmissionPorts, ApprovedBaseline, VexCheck } from '../ports.ts';
 import type { AdmissionRecord, RecordedImage } from '../record.ts';
@@ -27,6 +28,11 @@ export interface StorePortsOptions {
   readonly trust?: (tenant: Tenant) => Promise<TrustStore>;
   /** Seal pairs whose drift row id is remembered (default 10,000). */
   readonly rememberedDrifts?: number;
+  /**
+   * Latest approvals kept in memory, invalidated by the approvals' NOTIFY (src/admission/baseline-cache.ts);
+   * absent: every lookup reads the database.
+   */
+  readonly baselines?: BaselineCache | undefined;
 }
 
 function tenantOf(name: string): Tenant {
@@ -62,6 +68,7 @@ export function storeAdmissionPorts(store: Store, options: StorePortsOptions = {
     }),
   );
   const drifts = new DriftRows(options.rememberedDrifts ?? 10_000);
+  const baselines = options.baselines;
   return {
     async findSeals({ tenant, digest, by }) {
       const t = tenantOf(tenant);
@@ -72,7 +79,10 @@ export function storeAdmissionPorts(store: Store, options: StorePortsOptions = {
       return set?.seals ?? [];
     },
 
-    latestApprovedBaseline: ({ tenant, repository }, signal) => approvals.get(tenant, repository, signal),
+    latestApprovedBaseline: ({ tenant, repository }, signal) =>
+      baselines === undefined
+        ? approvals.get(tenant, repository, signal)
+        : baselines.lookup(tenant, repository, () => approvals.get(tenant, repository, signal)),
 
     async findVex(query): Promise<VexCheck> {
       const tenant = tenantOf(query.tenant);

@@ -8,6 +8,7 @@ import { cachedSecretReader, kubernetesSecretReader } from '../../k8s/pull-secre
 import type { Store } from '../../store/store.ts';
 import type { FacetMetrics } from '../../telemetry/metrics.ts';
 import { createTracer } from '../../telemetry/tracing.ts';
+import { BaselineCache, DEFAULT_BASELINE_CACHE } from '../baseline-cache.ts';
 import { systemClock } from '../deadline.ts';
 import { DecisionCache } from '../decision-cache.ts';
 import type { ValidateContext } from '../handle.ts';
@@ -71,6 +72,9 @@ export function createWebhook(options: WebhookOptions): Webhook {
     policies.replace('ClusterFacetPolicy', []);
   }
   const cache = new DecisionCache();
+  // Approvals are cached only where their NOTIFY can arrive (PostgreSQL LISTEN): with PGlite (no
+  // databaseUrl) every review reads them, in process (docs/decisions.md, "Webhook: approvals cached").
+  let baselines: BaselineCache | undefined;
   const listener: CacheListener | undefined =
     options.databaseUrl === undefined
       ? undefined
@@ -78,10 +82,13 @@ export function createWebhook(options: WebhookOptions): Webhook {
           databaseUrl: options.databaseUrl,
           invalidate: (what) => {
             const dropped = cache.invalidate(what);
-            log.debug({ what, dropped }, 'decision cache invalidated');
+            const droppedBaselines = baselines?.invalidate(what);
+            log.debug({ what, dropped, droppedBaselines }, 'decision cache invalidated');
           },
           log,
         });
+  if (listener !== undefined)
+    baselines = new BaselineCache({ ...DEFAULT_BASELINE_CACHE, active: () => listener.listening });
   const credentials =
     kubeConfig === undefined
       ? () => Promise.resolve(undefined)
@@ -109,7 +116,9 @@ export function createWebhook(options: WebhookOptions): Webhook {
         });
   // The extraction's own advisory lock (on tenant and digest) is held for as long as it runs, which may
   // outlast the request: the decision's per-request lock is not used.
-  const { lockExtraction: _perRequestLock, ...storePorts } = storeAdmissionPorts(options.store);
+  const { lockExtraction: _perRequestLock, ...storePorts } = storeAdmissionPorts(options.store, {
+    baselines,
+  });
   const ports: AdmissionPorts = {
     clock: systemClock,
     resolvePolicy: policyPort(policies, options.defaults),

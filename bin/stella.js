@@ -11,6 +11,9 @@ if (major < 24) {
 // to enable it (read-only disk) is reported by the return value, never thrown, and only costs speed.
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();
+// The project's own imports are resolved without the default resolver's file-system look-ups.
+const { registerFastResolve } = await import('../src/cli/fast-resolve.ts');
+registerFastResolve();
 const { runCli } = await import('../src/cli/main.ts');
 const { processContext } = await import('../src/cli/context.ts');
 process.exitCode = await runCli(process.argv.slice(2), processContext());

@@ -4,6 +4,7 @@ import type { FacetDefinition } from '../model/facet.ts';
 import type { SealSet } from '../model/seal.ts';
 import type { ExtractProgress } from '../extract/extract-image.ts';
 import type { LayerPool } from '../extract/layer-runner.ts';
+import type * as SealImage from '../seal/seal-image.ts';
 import type { Signer } from '../seal/signer.ts';
 import { parseFlags, requirePositionals } from './args.ts';
 import { print, type CliContext, type Command } from './context.ts';
@@ -87,13 +88,20 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
   const facets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
   const only = values.facet ?? [];
   checkFacetIds(only, facets);
-  // A key that cannot be read stops the reading at once and is the error reported.
+  // The key and the signing modules load once the first bytes are read (before, their loading would
+  // only delay the first read: it is this thread's work too). A key that cannot be read stops the
+  // reading at once and is the error reported.
   const keyFailed = new AbortController();
-  const signing = Promise.all([
-    import('./key-options.ts').then(({ resolveSigner }) => resolveSigner(values.key, ctx)),
-    import('../seal/seal-image.ts'),
-  ]);
-  signing.catch((error: unknown) => keyFailed.abort(error));
+  let signing: Promise<[Signer, typeof SealImage]> | undefined;
+  const startSigning = (): NonNullable<typeof signing> => {
+    if (signing) return signing;
+    signing = Promise.all([
+      import('./key-options.ts').then(({ resolveSigner }) => resolveSigner(values.key, ctx)),
+      import('../seal/seal-image.ts'),
+    ]);
+    signing.catch((error: unknown) => keyFailed.abort(error));
+    return signing;
+  };
   const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
   const options = {
     facets,
@@ -102,8 +110,10 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
     sealedBy: values['sealed-by'] ?? defaultSealedBy(ctx),
     signal: keyFailed.signal,
     ...(pool === undefined ? {} : { pool }),
-    onProgress: (p: ExtractProgress) =>
-      progress.update(p.bytes, p.totalBytes, `layer ${p.layer + 1}/${p.layers}`),
+    onProgress: (p: ExtractProgress) => {
+      void startSigning();
+      progress.update(p.bytes, p.totalBytes, `layer ${p.layer + 1}/${p.layers}`);
+    },
   };
   const read = await readImage(ref, options)
     .catch(async (error: unknown) => {
@@ -115,7 +125,7 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
   // The worker's heap and its undelivered garbage (dead decompressor buffers) are let go before
   // signing and rendering allocate: ~40-60 MB off the peak with many entries.
   await pool?.close();
-  const [signer, { sealRead }] = await signing;
+  const [signer, { sealRead }] = await startSigning();
   const { sealSet } = await sealRead(read, signer, options);
 
   if (values['report-unmatched'] && sealSet.report) {

@@ -3,6 +3,8 @@
  * `[<id>]` where autocannon's `idReplacement` puts a fresh id, so every review has its own uid (and its own
  * audit row). Images are pinned by digest, as in a pod spec that deploys what CI sealed.
  */
+import { admissionReviewBody, POD_TYPE, type ReviewedType } from '../../test/fixtures/index.ts';
+
 export interface BenchImages {
   /** `host/repository@digest` of the approved baseline and of the drifted image. */
   readonly baseline: (repository: string) => string;
@@ -98,7 +100,7 @@ export function podReview(images: BenchImages): string {
     ),
     status: {},
   };
-  return createReview({ group: '', kind: 'Pod', resource: 'pods' }, 'shop-web', pod);
+  return createReview(POD_TYPE, 'shop-web', pod);
 }
 
 /** A Deployment (CREATE) whose template runs a drifted image beside a baseline one. */
@@ -127,31 +129,17 @@ export function deploymentReview(images: BenchImages): string {
 }
 
 /** A CREATE AdmissionReview as kube-apiserver sends it for `kubectl apply`; `[<id>]` is the uid's slot. */
-function createReview(
-  type: { readonly group: string; readonly kind: string; readonly resource: string },
-  name: string,
-  object: object,
-): string {
-  const kind = { group: type.group, version: 'v1', kind: type.kind };
-  const resource = { group: type.group, version: 'v1', resource: type.resource };
-  return JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid: 'bench-[<id>]',
-      kind,
-      resource,
-      requestKind: kind,
-      requestResource: resource,
-      name,
-      namespace: 'shop',
-      operation: 'CREATE',
-      userInfo,
-      object,
-      oldObject: null,
-      dryRun: false,
-      options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1', fieldManager: 'kubectl' },
-    },
+function createReview(type: ReviewedType, name: string, object: object): string {
+  return admissionReviewBody({
+    uid: 'bench-[<id>]',
+    type,
+    requestKind: true,
+    name,
+    userInfo,
+    object,
+    oldObject: null,
+    dryRun: false,
+    options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1', fieldManager: 'kubectl' },
   });
 }
 

@@ -1,28 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { admissionReview } from '../../test/fixtures/index.ts';
 import { isZastavaError } from '../model/errors.ts';
 import { buildAdmissionReview, parseAdmissionReview, STATUS_MESSAGE_MAX_CHARS } from './review.ts';
 import type { AdmissionError } from './errors.ts';
 
-const valid = {
-  apiVersion: 'admission.k8s.io/v1',
-  kind: 'AdmissionReview',
-  request: {
-    uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
-    kind: { group: '', version: 'v1', kind: 'Pod' },
-    resource: { group: '', version: 'v1', resource: 'pods' },
-    requestKind: { group: '', version: 'v1', kind: 'Pod' },
-    requestResource: { group: '', version: 'v1', resource: 'pods' },
-    name: 'web',
-    namespace: 'shop',
-    operation: 'CREATE',
-    userInfo: { username: 'admin', uid: '014fbff9', groups: ['system:authenticated'], extra: { k: ['v'] } },
-    object: { apiVersion: 'v1', kind: 'Pod', spec: { containers: [] } },
-    oldObject: null,
-    dryRun: false,
-    options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
-  },
-};
+const valid = admissionReview({
+  uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
+  requestKind: true,
+  name: 'web',
+  userInfo: { username: 'admin', uid: '014fbff9', groups: ['system:authenticated'], extra: { k: ['v'] } },
+  object: { apiVersion: 'v1', kind: 'Pod', spec: { containers: [] } },
+  oldObject: null,
+  dryRun: false,
+  options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
+});
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

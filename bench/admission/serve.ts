@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startServeChild, type ServeChild } from '../../test/integration/serve-child.ts';
+
+export { httpsGet } from '../../test/integration/serve-child.ts';
 
 export interface ServeOptions {
   readonly root: string;
@@ -25,90 +25,45 @@ export interface ServeOptions {
   readonly allocProfileDir?: string | undefined;
 }
 
-export interface Serve {
-  readonly pid: number;
-  readonly url: string;
-  readonly child: ChildProcess;
-  /** SIGTERM, then the exit code (null: killed by a signal). */
-  stop(): Promise<number | null>;
-}
-
-/** GET over HTTPS, verifying the certificate against the test CA. */
-export function httpsGet(url: string, ca: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+export type Serve = Pick<ServeChild, 'pid' | 'url' | 'child' | 'stop'>;
 
 /** `stella serve` as a separate process, over HTTPS, ready (`/readyz` 200, certificate checked). */
 export async function startServe(options: ServeOptions): Promise<Serve> {
-  const log = openSync(options.logFile, 'a');
-  const profile = [
-    ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir]),
-    ...(options.heapProfDir === undefined ? [] : ['--heap-prof', '--heap-prof-dir', options.heapProfDir]),
-    ...(options.nodeFlags ?? []),
-    ...(options.allocProfileDir === undefined
-      ? []
-      : [`--import=${join(options.root, 'bench', 'admission', 'alloc-profile.ts')}`]),
-  ];
-  const child = spawn(
-    process.execPath,
-    [
-      ...profile,
-      join(options.root, 'bin', 'stella.js'),
-      'serve',
-      '--listen',
-      `127.0.0.1:${options.port}`,
-      '--tls-cert',
-      options.tls.cert,
-      '--tls-key',
-      options.tls.key,
-      '--database-url',
-      options.databaseUrl,
-      '--database-schema',
-      options.schema,
-      '--tenant',
-      options.tenant,
+  const started = await startServeChild({
+    port: options.port,
+    tls: options.tls,
+    databaseUrl: options.databaseUrl,
+    schema: options.schema,
+    tenant: options.tenant,
+    logFile: options.logFile,
+    nodeFlags: [
+      ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir]),
+      ...(options.heapProfDir === undefined ? [] : ['--heap-prof', '--heap-prof-dir', options.heapProfDir]),
+      ...(options.nodeFlags ?? []),
+      ...(options.allocProfileDir === undefined
+        ? []
+        : [`--import=${join(options.root, 'bench', 'admission', 'alloc-profile.ts')}`]),
     ],
-    {
-      stdio: ['ignore', log, log],
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        ZASTAVA_DATA_DIR: options.dataDir,
-        ZASTAVA_LOG_LEVEL: options.logLevel,
-        ...(options.allocProfileDir === undefined
-          ? {}
-          : { ZASTAVA_ALLOC_PROFILE_DIR: options.allocProfileDir }),
-      },
+    env: {
+      ZASTAVA_DATA_DIR: options.dataDir,
+      ZASTAVA_LOG_LEVEL: options.logLevel,
+      ...(options.allocProfileDir === undefined
+        ? {}
+        : { ZASTAVA_ALLOC_PROFILE_DIR: options.allocProfileDir }),
     },
-  );
-  closeSync(log);
-  const url = `https://127.0.0.1:${options.port}`;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      if (options.allocProfileDir !== undefined) {
+  });
+  const { child } = started;
+  return {
+    pid: started.pid,
+    url: started.url,
+    child,
+    /** SIGTERM (after SIGUSR2 and 3 s for the allocation profile), then the exit code (null: a signal). */
+    async stop() {
+      if (options.allocProfileDir !== undefined && child.exitCode === null && child.signalCode === null) {
         child.kill('SIGUSR2');
         await sleep(3000);
       }
-      child.kill('SIGTERM');
-    }
-    return exited;
+      return started.stop();
+    },
   };
-  for (let i = 0; i < 240; i++) {
-    if (child.exitCode !== null)
-      throw new Error(`stella serve exited ${child.exitCode}; see ${options.logFile}`);
-    const ready = await httpsGet(`${url}/readyz`, options.tls.ca).catch(() => ({ status: 0, text: '' }));
-    if (ready.status === 200) return { pid: child.pid!, url, child, stop };
-    await sleep(250);
-  }
-  await stop();
-  throw new Error(`stella serve not ready in 60 s; see ${options.logFile}`);
 }

@@ -13,26 +13,23 @@
  * The corpus is built by `node test/fixtures/realistic/build.ts` (cached); DATABASE_URL defaults to
  * postgres://postgres@127.0.0.1:5432/test.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runCli } from '../../src/cli/main.ts';
 import { captureContext } from '../../src/cli/test-context.ts';
+import { admissionReviewBody, podObject } from '../../test/fixtures/index.ts';
 import { corpusDir } from '../../test/fixtures/realistic/corpus.ts';
-import { freePort } from '../../test/integration/registry/registry-process.ts';
 import { pushLayout } from '../../test/integration/registry/skopeo.ts';
+import { startServeChild, type ServeChild } from '../../test/integration/serve-child.ts';
 import { runLoad, type LoadResult } from '../admission/load.ts';
 import { loadAverage } from '../admission/proc.ts';
 import { deploymentReview, podReview } from '../admission/reviews.ts';
-import { httpsGet } from '../admission/serve.ts';
 import { prepareWorld } from '../admission/setup.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 const { values } = parseArgs({
   options: {
     rate: { type: 'string', default: '100' },
@@ -40,8 +37,17 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) {
+  console.log(
+    'node bench/extract-on-miss/run.ts [--rate 100] [--seconds 10] [--connections 10] [--cpu-prof DIR] [--keep]\n' +
+      'Sealed reviews at --rate while a real `stella serve --seal-key` extracts an unsealed Debian image ' +
+      '(the realistic corpus); DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/test.',
+  );
+  process.exit(0);
+}
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
@@ -52,7 +58,7 @@ if (!existsSync(join(corpus, 'corpus.json')))
   throw new Error(`no realistic corpus in ${corpus}: build it with node test/fixtures/realistic/build.ts`);
 
 const world = await prepareWorld(databaseUrl);
-let server: ReturnType<typeof spawn> | undefined;
+let server: ServeChild | undefined;
 try {
   const env = {
     DATABASE_URL: databaseUrl,
@@ -78,67 +84,26 @@ try {
   await stella('keys', 'generate', '--output-prefix', join(world.dir, 'seal'));
   await stella('db', 'keys', 'add', join(world.dir, 'seal.pub'));
 
-  const port = await freePort();
-  const url = `https://127.0.0.1:${port}`;
   const logFile = join(world.dir, 'serve.log');
-  const log = openSync(logFile, 'a');
-  server = spawn(
-    process.execPath,
-    [
-      ...(values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']]),
-      join(ROOT, 'bin', 'stella.js'),
-      'serve',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--tls-cert',
-      world.pki.serverCert,
-      '--tls-key',
-      world.pki.serverKey,
-      '--database-url',
-      databaseUrl,
-      '--database-schema',
-      world.schema,
-      '--tenant',
-      world.tenant,
-      '--seal-key',
-      join(world.dir, 'seal.key'),
-    ],
-    {
-      stdio: ['ignore', log, log],
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        ZASTAVA_DATA_DIR: join(world.dir, 'serve-data'),
-      },
-    },
-  );
-  closeSync(log);
-  for (let i = 0; ; i++) {
-    if ((await httpsGet(`${url}/readyz`, world.ca).catch(() => ({ status: 0 }))).status === 200) break;
-    if (i > 240 || server.exitCode !== null) throw new Error(`stella serve not ready; see ${logFile}`);
-    await sleep(250);
-  }
+  server = await startServeChild({
+    tls: { cert: world.pki.serverCert, key: world.pki.serverKey, ca: world.ca },
+    databaseUrl,
+    schema: world.schema,
+    tenant: world.tenant,
+    flags: ['--seal-key', join(world.dir, 'seal.key')],
+    nodeFlags: values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']],
+    env: { ZASTAVA_DATA_DIR: join(world.dir, 'serve-data') },
+    logFile,
+  });
+  const url = server.url;
 
   const review = (image: string, uid: string) =>
     new Promise<string>((done, fail) => {
-      const body = JSON.stringify({
-        apiVersion: 'admission.k8s.io/v1',
-        kind: 'AdmissionReview',
-        request: {
-          uid,
-          kind: { group: '', version: 'v1', kind: 'Pod' },
-          resource: { group: '', version: 'v1', resource: 'pods' },
-          namespace: 'shop',
-          operation: 'CREATE',
-          userInfo: { username: 'bench' },
-          object: {
-            apiVersion: 'v1',
-            kind: 'Pod',
-            metadata: { name: uid, namespace: 'shop' },
-            spec: { containers: [{ name: 'app', image }] },
-          },
-          oldObject: null,
-        },
+      const body = admissionReviewBody({
+        uid,
+        userInfo: { username: 'bench' },
+        object: podObject(uid, [{ name: 'app', image }]),
+        oldObject: null,
       });
       const req = request(
         `${url}/validate`,
@@ -199,9 +164,6 @@ try {
       `extraction ${String(during.outcome)} in ${String(during.durationMs)} ms`,
   );
 } finally {
-  if (server !== undefined && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server!.once('exit', r));
-  }
+  await server?.stop();
   await world.cleanup(values.keep);
 }

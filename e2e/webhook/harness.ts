@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:https';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 import type { TestPki } from '../../test/integration/registry/tls.ts';
+import { startServeChild as startServe, type ServeChild } from '../../test/integration/serve-child.ts';
+
+export { httpsGet, type ServeChild } from '../../test/integration/serve-child.ts';
 
 // What the webhook's e2e suites share: kubectl against the test cluster, HTTPS GETs checked against the
 // test CA, an admin PostgreSQL client, `stella serve` as a child process, and the webhook registration.
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ENFORCE = 'zastava.stellaops.io/enforce';
 
 export interface Run {
@@ -34,19 +33,6 @@ export function kubectlFor(
     });
 }
 
-/** GET over HTTPS, verifying the certificate against `ca`. */
-export function httpsGet(url: string, ca: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** One admin connection for `fn`, closed after. */
 export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -58,20 +44,11 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
   }
 }
 
-export interface ServeChild {
-  readonly child: ChildProcess;
-  readonly url: string;
-  /** Everything it printed so far (stdout and stderr). */
-  log(): string;
-  /** SIGTERM, and its exit. */
-  stop(): Promise<void>;
-}
-
 /**
  * `stella serve` over HTTPS on loopback with the cluster's kubeconfig and the database, ready (`/readyz`
  * 200, certificate checked against the test CA); `env` adds to the process environment.
  */
-export async function startServeChild(options: {
+export function startServeChild(options: {
   readonly port: number;
   readonly pki: TestPki;
   readonly ca: string;
@@ -79,47 +56,14 @@ export async function startServeChild(options: {
   readonly databaseUrl: string;
   readonly env: Record<string, string>;
 }): Promise<ServeChild> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin', 'stella.js'),
-      'serve',
-      '--listen',
-      `127.0.0.1:${options.port}`,
-      '--tls-cert',
-      options.pki.serverCert,
-      '--tls-key',
-      options.pki.serverKey,
-      '--kubeconfig',
-      options.kubeconfig,
-      '--database-url',
-      options.databaseUrl,
-      '--webhook-timeout',
-      '10',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
-  );
-  let log = '';
-  child.stdout?.on('data', (c: Buffer) => (log += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (log += c.toString()));
-  const url = `https://127.0.0.1:${options.port}`;
-  const serve: ServeChild = {
-    child,
-    url,
-    log: () => log,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-  for (let i = 0; i < 120; i++) {
-    await new Promise((r) => setTimeout(r, 500));
-    const ready = await httpsGet(`${url}/readyz`, options.ca).catch(() => ({ status: 0 }));
-    if (ready.status === 200) return serve;
-  }
-  await serve.stop();
-  throw new Error(`stella serve not ready:\n${log.slice(-3000)}`);
+  return startServe({
+    port: options.port,
+    tls: { cert: options.pki.serverCert, key: options.pki.serverKey, ca: options.ca },
+    kubeconfig: options.kubeconfig,
+    databaseUrl: options.databaseUrl,
+    flags: ['--webhook-timeout', '10'],
+    env: { ...process.env, ...options.env },
+  });
 }
 
 /**

@@ -1,24 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { Agent, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './registry/registry-process.ts';
+import { admissionReviewBody, podObject } from '../fixtures/index.ts';
 import { makeTestPki, type TestPki } from './registry/tls.ts';
+import { startServeChild, type ServeChild } from './serve-child.ts';
 import { PG_URL } from './store-harness.ts';
 
 // SPEC §11 "Graceful shutdown on SIGTERM: stop accepting, finish in-flight reviews", on a real `stella
 // serve` child over HTTPS. A review is held in flight honestly: its image is a tag, which the webhook
 // resolves with a registry HEAD, and the loopback registry answers that HEAD slowly.
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HEAD_DELAY_MS = 2000;
 const GRACE_MS = 10_000;
 const MANIFEST = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}');
@@ -66,26 +64,6 @@ async function slowRegistry(): Promise<SlowRegistry> {
   };
 }
 
-function review(uid: string, image: string): string {
-  return JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid,
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      namespace: 'shop',
-      operation: 'CREATE',
-      object: {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'slow', namespace: 'shop' },
-        spec: { containers: [{ name: 'app', image }] },
-      },
-    },
-  });
-}
-
 function send(
   url: string,
   method: string,
@@ -128,8 +106,7 @@ describe('stella serve on SIGTERM', () => {
   let pki: TestPki;
   let ca: string;
   let registry: SlowRegistry;
-  let serve: ChildProcess;
-  let log = '';
+  let serve: ServeChild;
   let url: string;
   const schema = `zt_drain_${randomBytes(4).toString('hex')}`;
 
@@ -139,43 +116,18 @@ describe('stella serve on SIGTERM', () => {
     pki = await makeTestPki(join(dir, 'pki'));
     ca = await readFile(pki.caFile, 'utf8');
     registry = await slowRegistry();
-    const port = await freePort();
-    url = `https://127.0.0.1:${port}`;
-    serve = spawn(
-      process.execPath,
-      [
-        join(ROOT, 'bin', 'stella.js'),
-        'serve',
-        '--listen',
-        `127.0.0.1:${port}`,
-        '--tls-cert',
-        pki.serverCert,
-        '--tls-key',
-        pki.serverKey,
-        '--database-url',
-        PG_URL,
-        '--database-schema',
-        schema,
-        '--tenant',
-        'drain',
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, ZASTAVA_DATA_DIR: join(dir, 'data') },
-      },
-    );
-    serve.stdout?.on('data', (c: Buffer) => (log += c.toString()));
-    serve.stderr?.on('data', (c: Buffer) => (log += c.toString()));
-    let ready = false;
-    for (let i = 0; i < 120 && !ready && serve.exitCode === null; i++) {
-      ready = (await send(url, 'GET', '/readyz', ca).catch(() => ({ status: 0 }))).status === 200;
-      if (!ready) await sleep(250);
-    }
-    expect(ready, `stella serve not ready:\n${log.slice(-3000)}`).toBe(true);
+    serve = await startServeChild({
+      tls: { cert: pki.serverCert, key: pki.serverKey, ca },
+      databaseUrl: PG_URL,
+      schema,
+      tenant: 'drain',
+      env: { ZASTAVA_DATA_DIR: join(dir, 'data') },
+    });
+    url = serve.url;
   }, 60_000);
 
   afterAll(async () => {
-    if (serve !== undefined && serve.exitCode === null && serve.signalCode === null) serve.kill('SIGKILL');
+    await serve?.stop('SIGKILL');
     await registry?.close();
     await admin((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(() => {});
     await rm(dir, { recursive: true, force: true });
@@ -186,19 +138,19 @@ describe('stella serve on SIGTERM', () => {
     const agent = new Agent({ keepAlive: true, ca });
     expect((await send(url, 'GET', '/healthz', ca, { agent })).status).toBe(200);
 
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-      serve.once('exit', (code) => resolve({ code, at: Date.now() })),
-    );
     const uid = `drain-${randomBytes(4).toString('hex')}`;
     // The review goes on a keep-alive connection, as the API server sends them.
     const reviewer = new Agent({ keepAlive: true, ca });
     const inFlight = send(url, 'POST', '/validate', ca, {
-      body: review(uid, `${registry.host}/shop/slow:v1`),
+      body: admissionReviewBody({
+        uid,
+        object: podObject('slow', [{ name: 'app', image: `${registry.host}/shop/slow:v1` }]),
+      }),
       agent: reviewer,
     });
     await registry.headArrived;
     const signalledAt = Date.now();
-    serve.kill('SIGTERM');
+    const exited = serve.stop().then((code) => ({ code, at: Date.now() }));
 
     // New connections are refused while the review is still being decided.
     await sleep(300);
@@ -206,7 +158,7 @@ describe('stella serve on SIGTERM', () => {
 
     const reply = await inFlight;
     const answeredAt = Date.now();
-    expect(reply.status, log.slice(-3000)).toBe(200);
+    expect(reply.status, serve.log().slice(-3000)).toBe(200);
     const body = JSON.parse(reply.text) as {
       response: { uid: string; allowed: boolean; warnings?: string[] };
     };
@@ -220,7 +172,7 @@ describe('stella serve on SIGTERM', () => {
     expect(reply.headers.connection).toBe('close');
 
     const { code, at } = await exited;
-    expect(code, log.slice(-3000)).toBe(0);
+    expect(code, serve.log().slice(-3000)).toBe(0);
     expect(at - signalledAt).toBeLessThan(GRACE_MS);
     // Nothing waits for keep-alive connections to time out (5 s) once the review is answered.
     expect(at - answeredAt).toBeLessThan(2000);
@@ -232,6 +184,6 @@ describe('stella serve on SIGTERM', () => {
       c.query(`SELECT action FROM "${schema}".facet_audit_log WHERE correlation_id = $1`, [uid]),
     );
     expect(rows.rows.map((r: { action: string }) => r.action)).toEqual(['admission.decision']);
-    expect(log).toContain('shutting down');
+    expect(serve.log()).toContain('shutting down');
   }, 30_000);
 });

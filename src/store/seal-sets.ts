@@ -5,6 +5,7 @@ import { SealError } from '../seal/errors.ts';
 import type { TrustStore } from '../seal/trust.ts';
 import { verifySeal, type VerifiedSeal } from '../seal/verify.ts';
 import { appendAudit, recordAudit } from './audit.ts';
+import { claimedSeal } from './claimed-seal.ts';
 import { encodeManifest, type EncodedManifest } from './cas/manifest-cas.ts';
 import type { Sql } from './db.ts';
 import { StoreError } from './errors.ts';
@@ -84,12 +85,12 @@ export async function storeSealSet(
       encodings.push(encoding);
     } catch (error) {
       if (!(error instanceof SealError)) throw error;
-      const claimed = (typeof input === 'object' && input !== null ? input : {}) as Partial<FacetSeal>;
+      const claimed = claimedSeal(input);
       await recordAudit(store.db, tenant, 'seal.reject', by, {
         imageRef: submitted.imageRef,
         imageDigest: submitted.imageDigest,
-        sealId: typeof claimed.sealId === 'string' ? claimed.sealId : null,
-        facetId: typeof claimed.manifest?.facetId === 'string' ? claimed.manifest.facetId : null,
+        sealId: claimed.sealId ?? null,
+        facetId: claimed.facetId ?? null,
         code: error.code,
         reason: error.message,
       });

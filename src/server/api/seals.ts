@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import { Sha256Digest } from '../../model/digest.ts';
 import { z } from 'zod';
-import { FacetType } from '../../model/facet.ts';
 import { SealSet } from '../../model/seal.ts';
+import { claimedSeal } from '../../store/claimed-seal.ts';
 import { StoreError } from '../../store/errors.ts';
 import { findSealSet, loadSeal, storeSealSet } from '../../store/seal-sets.ts';
 import { listSealSummaries } from '../../store/seals.ts';
@@ -10,19 +10,6 @@ import { ServerError } from '../errors.ts';
 import { actorOf, parseBody, parseQuery, principalOf, requireScope } from '../http.ts';
 import { SCOPES, type ApiDeps } from './deps.ts';
 import { SealSetQuery, SealsQuery } from './queries.ts';
-
-/** A submitted seal's claimed id and facet type, before (or without) verification: metric labels only. */
-function claimed(seal: unknown): { sealId: string; facetType: string } {
-  const s = (typeof seal === 'object' && seal !== null ? seal : {}) as {
-    sealId?: unknown;
-    manifest?: { type?: unknown };
-  };
-  const type = FacetType.safeParse(s.manifest?.type);
-  return {
-    sealId: typeof s.sealId === 'string' ? s.sealId : '',
-    facetType: type.success ? type.data : 'unknown',
-  };
-}
 
 /** Counts each seal of a submission once its outcome is known: `facet_seal_total{tenant,facet_type,status}`. */
 function countSeals(
@@ -32,8 +19,9 @@ function countSeals(
 ): (status: (sealId: string) => 'stored' | 'already_stored' | 'rejected') => void {
   return (status) => {
     for (const seal of seals) {
-      const { sealId, facetType } = claimed(seal);
-      deps.sealTotal?.inc({ tenant, facet_type: facetType, status: status(sealId) });
+      // Metric labels only: a seal that does not verify is still counted, under what it claims to be.
+      const { sealId, facetType } = claimedSeal(seal);
+      deps.sealTotal?.inc({ tenant, facet_type: facetType ?? 'unknown', status: status(sealId ?? '') });
     }
   };
 }

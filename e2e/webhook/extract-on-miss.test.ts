@@ -208,3 +208,95 @@ describe('extraction on a miss through kube-apiserver', () => {
     expect(serve!.log()).toMatch(/"msg":"webhook extraction extracted"/);
   });
 });
+
+describe('extraction on a miss from a registry that requires credentials (imagePullSecrets)', () => {
+  const USER = 'puller';
+  const PASSWORD = 'pull-s3cret';
+  let privateRegistry: RegistryProcess;
+  let image: BuiltImage;
+
+  /** A Pod of the private image by tag (or by digest), with `pullSecret` in its imagePullSecrets. */
+  const privatePod = (name: string, pullSecret?: string, byDigest = false) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: shop}
+spec:
+${pullSecret === undefined ? '' : `  imagePullSecrets: [{name: ${pullSecret}}]\n`}  containers: [{name: app, image: "${privateRegistry.host}/team/app${byDigest ? `@${image.manifestDigest}` : ':private'}"}]
+`;
+
+  beforeAll(async () => {
+    // Debian's docker-registry with htpasswd Basic auth (test/integration/registry/registry-process.ts)
+    privateRegistry = await startRegistry({
+      dir: join(dir, 'private-registry'),
+      auth: { kind: 'htpasswd', users: { [USER]: PASSWORD } },
+    });
+    const layout = join(dir, 'layout');
+    // within the quotas (config churn 50 %: Warn), and a digest no other test has sealed
+    [image] = (await writeOciLayout(
+      layout,
+      {
+        layers: [{ entries: BASE }, { entries: [{ type: 'file', path: '/etc/app.conf', content: 'a=3\n' }] }],
+      },
+      { tag: 'private' },
+    )) as [BuiltImage];
+    for (const tag of ['v1', 'private'])
+      await pushLayout(layout, tag, `${privateRegistry.host}/team/app:${tag}`, {
+        creds: `${USER}:${PASSWORD}`,
+      });
+    // the baseline is v1, whose seals CI stored from the anonymous registry: same digest, this repository
+    const approved = await stella(
+      'baseline',
+      'approve',
+      `${privateRegistry.host}/team/app@${images.v1!.manifestDigest}`,
+    );
+    expect(approved.code, approved.err).toBe(0);
+    for (const [name, password] of [
+      ['private-pull', PASSWORD],
+      ['private-wrong', 'not-the-password'],
+    ] as const) {
+      const r = await kubectl([
+        'create',
+        'secret',
+        'docker-registry',
+        name,
+        '-n',
+        'shop',
+        `--docker-server=${privateRegistry.host}`,
+        `--docker-username=${USER}`,
+        `--docker-password=${password}`,
+      ]);
+      expect(r.code, r.err).toBe(0);
+    }
+  }, 300_000);
+
+  afterAll(() => privateRegistry?.stop());
+
+  it('without a pull secret, or with a wrong password: denied with REGISTRY_AUTH_FAILED, nothing stored', async () => {
+    // by tag the digest's HEAD is refused, by digest the manifest's GET (the config digest): either way
+    // before the image is read, so no extraction starts (and none backs off)
+    for (const [name, secret, byDigest] of [
+      ['q1', undefined, false],
+      ['q2', 'private-wrong', false],
+      ['q3', undefined, true],
+    ] as const) {
+      const r = await kubectl(['apply', '-f', '-'], privatePod(name, secret, byDigest));
+      expect(r.code, `${name}: ${r.out}`).not.toBe(0);
+      expect(r.err, serve!.log().slice(-2000)).toMatch(/could not be evaluated \(REGISTRY_AUTH_FAILED: /);
+      expect(r.err).toMatch(/denied because onError is "deny"/);
+      expect(r.err).not.toContain('not-the-password');
+    }
+    expect(await sealsOf(image.manifestDigest)).toEqual([]);
+    expect(await extractions('failed')).toBe(0);
+  });
+
+  it("with the pod's imagePullSecrets: read with that secret's credentials, extracted, sealed and admitted", async () => {
+    const before = await extractions('extracted');
+    const r = await kubectl(['apply', '-f', '-'], privatePod('q4', 'private-pull'));
+    expect(r.code, `${r.err}\n${serve!.log().slice(-2000)}`).toBe(0);
+    expect(r.err).toMatch(/Warning: .*config/);
+    const seals = await sealsOf(image.manifestDigest);
+    expect(seals.length).toBeGreaterThan(0);
+    expect(new Set(seals.map((s) => s.sealed_by))).toEqual(new Set(['zastava-webhook']));
+    expect(await extractions('extracted')).toBe(before + 1);
+    expect(serve!.log()).not.toContain(PASSWORD);
+  });
+});

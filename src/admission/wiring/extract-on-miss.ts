@@ -16,7 +16,12 @@ import type { FacetMetrics } from '../../telemetry/metrics.ts';
 import { AdmissionError } from '../errors.ts';
 import type { AdmissionPorts, ExtractionRequest } from '../ports.ts';
 import { SingleFlight } from '../single-flight.ts';
-import { BACKOFF_DEFAULTS, ExtractionBackoff, type FailedExtraction } from './extraction-backoff.ts';
+import {
+  BACKOFF_DEFAULTS,
+  backsOff,
+  ExtractionBackoff,
+  type FailedExtraction,
+} from './extraction-backoff.ts';
 import {
   createExtractionMetrics,
   type ExtractionMetrics,
@@ -42,7 +47,7 @@ import type { RegistryPortsOptions } from './registry-ports.ts';
  *   retry) finds its seals. A dry run's extraction writes nothing, so it is cancelled once no request
  *   waits for it any more (docs/decisions.md "Webhook: extraction on a miss").
  * - Negative cache: after a failed read (registry, digest, image or sealing error — not an abort, not a
- *   refusal, not a store error), misses of the (tenant, digest) get ADMISSION_EXTRACTION_BACKOFF at once
+ *   refusal, not a store error, not a credential error), misses of the (tenant, digest) get ADMISSION_EXTRACTION_BACKOFF at once
  *   until the backoff (`backoffMs`, doubled per failure in a row up to `backoffMaxMs`) has passed; a
  *   success clears it (./extraction-backoff.ts).
  * - Layer worker threads are created on the first extraction and reused by every later one.
@@ -235,7 +240,7 @@ export function createExtractOnMiss(options: ExtractOnMissOptions): ExtractOnMis
       const code = (error as { code?: unknown }).code;
       fields.code = typeof code === 'string' ? code : 'ADMISSION_INTERNAL';
       fields.error = error instanceof Error ? error.message : String(error);
-      if (outcome === 'failed' && reading) {
+      if (outcome === 'failed' && reading && backsOff(String(fields.code))) {
         const failure = backoff.failed(backoffKey(request), String(fields.code));
         if (failure !== undefined) {
           fields.failures = failure.failures;

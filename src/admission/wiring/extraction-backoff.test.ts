@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExtractionBackoff } from './extraction-backoff.ts';
+import { backsOff, ExtractionBackoff } from './extraction-backoff.ts';
 
 function clocked(options: { baseMs?: number; maxMs?: number; maxEntries?: number } = {}) {
   const clock = { ms: 1_000_000 };
@@ -84,5 +84,21 @@ describe('ExtractionBackoff', () => {
       clock.ms = entry.retryAt;
     }
     expect([...waits]).toEqual([1000, 2000, 4000, 5000]);
+  });
+
+  it("backs off on the image's and the registry's errors, not on the pod's credentials", () => {
+    for (const code of [
+      'REGISTRY_BLOB_NOT_FOUND',
+      'REGISTRY_BLOB_DIGEST_MISMATCH',
+      'REGISTRY_MANIFEST_NOT_FOUND',
+      'REGISTRY_UNREACHABLE',
+      'REGISTRY_RATE_LIMITED',
+      'LAYER_CORRUPT',
+      'TAR_HEADER_INVALID',
+      'ADMISSION_INTERNAL',
+    ])
+      expect(backsOff(code), code).toBe(true);
+    for (const code of ['REGISTRY_AUTH_FAILED', 'REGISTRY_ACCESS_DENIED', 'PULL_SECRET_UNREADABLE'])
+      expect(backsOff(code), code).toBe(false);
   });
 });

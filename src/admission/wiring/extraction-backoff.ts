@@ -24,6 +24,27 @@ export interface FailedExtraction {
   readonly retryAt: number;
 }
 
+/**
+ * Failures that depend on the pod's credentials rather than on the image: another pod of the same digest
+ * (another namespace, other pull secrets) may read it, so they do not back the digest off. They rarely
+ * reach an extraction anyway: the digest's HEAD and the config digest's GET use the same credentials
+ * and fail first.
+ */
+const CREDENTIAL_CODES: ReadonlySet<string> = new Set([
+  'REGISTRY_AUTH_FAILED',
+  'REGISTRY_ACCESS_DENIED',
+  'REGISTRY_TOKEN_FAILED',
+  'REGISTRY_CREDENTIALS_INVALID',
+  'REGISTRY_CREDENTIAL_HELPER_FAILED',
+  'PULL_SECRET_INVALID',
+  'PULL_SECRET_UNREADABLE',
+]);
+
+/** Whether a failed read of the image with this error code backs its digest off. */
+export function backsOff(code: string): boolean {
+  return !CREDENTIAL_CODES.has(code);
+}
+
 export const BACKOFF_DEFAULTS = { baseMs: 30_000, maxMs: 900_000, maxEntries: 10_000 } as const;
 
 export class ExtractionBackoff {

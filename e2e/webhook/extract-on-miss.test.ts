@@ -30,7 +30,9 @@ import {
 // Extraction on a miss through a real kube-apiserver: `stella serve --seal-key` as a child process, the
 // baseline sealed and approved with `stella` (CI's key), the drifted images pushed and never sealed. The
 // webhook extracts them, stores seals signed with its own key (trusted with `stella db keys add`) and
-// decides on the drift. Missing binaries or PostgreSQL FAIL the suite with the reason.
+// decides on the drift. A second registry requires htpasswd credentials: the webhook reads it with the
+// pod's imagePullSecrets (dockerconfigjson Secrets read through the API server). Missing binaries or
+// PostgreSQL FAIL the suite with the reason.
 
 const PG_ADMIN = process.env.ZASTAVA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

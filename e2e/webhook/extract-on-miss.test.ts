@@ -285,6 +285,10 @@ ${pullSecret === undefined ? '' : `  imagePullSecrets: [{name: ${pullSecret}}]\n
       expect(r.err, serve!.log().slice(-2000)).toMatch(/could not be evaluated \(REGISTRY_AUTH_FAILED: /);
       expect(r.err).toMatch(/denied because onError is "deny"/);
       expect(r.err).not.toContain('not-the-password');
+      // The credentials are named by the secret they came from, not by a CLI flag.
+      if (secret !== undefined)
+        expect(r.err).toMatch(new RegExp(`credentials from pull secret \\S+/${secret}\\)`));
+      expect(r.err).not.toContain('--creds');
     }
     expect(await sealsOf(image.manifestDigest)).toEqual([]);
     expect(await extractions('failed')).toBe(0);

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { Sha256Digest } from '../model/digest.ts';
+import { CacheInvalidation } from '../model/cache-invalidation.ts';
 import type { ImageEvaluation } from './outcome.ts';
 import type { DecisionCachePort, DecisionKey } from './ports.ts';
 
@@ -10,19 +9,7 @@ import type { DecisionCachePort, DecisionKey } from './ports.ts';
  * PostgreSQL NOTIFY on `DECISION_CACHE_CHANNEL` whose payload `parseCacheInvalidation` reads. The TTL
  * bounds what a lost notification can leave stale.
  */
-export const DECISION_CACHE_CHANNEL = 'zastava_decision_cache';
-
-export const CacheInvalidation = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('vex'), tenant: z.string().min(1), imageDigest: Sha256Digest }),
-  // An approval names its repository (src/store/baselines.ts); without one, the tenant's whole baseline.
-  z.strictObject({
-    kind: z.literal('baseline'),
-    tenant: z.string().min(1),
-    repository: z.string().min(1).optional(),
-  }),
-  z.strictObject({ kind: z.literal('all') }),
-]);
-export type CacheInvalidation = z.infer<typeof CacheInvalidation>;
+export { CacheInvalidation, DECISION_CACHE_CHANNEL } from '../model/cache-invalidation.ts';
 
 /** A NOTIFY payload; anything unreadable invalidates everything (safe, and only costs recomputation). */
 export function parseCacheInvalidation(payload: string): CacheInvalidation {

@@ -42,7 +42,11 @@ describe('k8s admission ports', () => {
     const skipped: string[] = [];
     const credentials = pullCredentials(reader, { onSkipped: (s) => skipped.push(...s) });
     const pull = { namespace: 'shop', serviceAccountName: 'web', imagePullSecrets: ['ghcr'] };
-    expect(await credentials(pull, 'ghcr.io', 'acme/app')).toEqual({ username: 'bot', password: 'pw' });
+    expect(await credentials(pull, 'ghcr.io', 'acme/app')).toEqual({
+      username: 'bot',
+      password: 'pw',
+      source: 'pull secret shop/ghcr',
+    });
     expect(await credentials(pull, 'docker.io', 'library/nginx')).toBeUndefined();
     expect(skipped).toContain('shop/gone: not found');
   });

@@ -22,6 +22,9 @@ export function pullCredentials(reader: SecretReader, options: PullCredentialsOp
     const { configs, skipped } = await readPullSecrets(reader, pull);
     if (skipped.length > 0) options.onSkipped?.(skipped, pull);
     const found = credentialFor(configs, registry, repository);
-    return found === undefined ? undefined : { username: found.username, password: found.password };
+    // The secret's name (namespace/name) labels the credentials in registry errors, never its contents.
+    return found === undefined
+      ? undefined
+      : { username: found.username, password: found.password, source: `pull secret ${found.source}` };
   };
 }

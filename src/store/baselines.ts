@@ -8,6 +8,7 @@ import { appendAudit } from './audit.ts';
 import type { CasKey } from './cas/cas.ts';
 import { casMissing, readManifests, verifiedManifest } from './cas/manifest-cas.ts';
 import type { Sql } from './db.ts';
+import { notifyCacheInvalidation } from './cache-notice.ts';
 import { StoreError } from './errors.ts';
 import { APPROVAL_COLUMNS, ApprovalRow, parseRow, SealSummaryRow } from './rows.ts';
 import { sealSetIn } from './seal-sets.ts';
@@ -65,23 +66,10 @@ export function approveBaseline(
       facets: seals.map((s) => s.facetId),
     });
     // Webhook replicas drop their cached latest approval of this repository
-    // (src/admission/baseline-cache.ts). In the transaction, so delivered on commit only, never for a
-    // rolled-back approval. The channel name equals DECISION_CACHE_CHANNEL (the store does not import
-    // admission).
-    await sql.query('SELECT pg_notify($1, $2)', ['zastava_decision_cache', baselineNotice(tenant, approval)]);
+    // (src/admission/baseline-cache.ts); delivered on commit only.
+    await notifyCacheInvalidation(sql, { kind: 'baseline', tenant, repository: approval.repository });
     return approval;
   });
-}
-
-/** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more: past that, the tenant's whole baseline. */
-const MAX_NOTIFY_PAYLOAD = 7999;
-
-/** The approval's NOTIFY payload, as `parseCacheInvalidation` (src/admission/decision-cache.ts) reads it. */
-export function baselineNotice(tenant: Tenant, approval: Pick<Approval, 'repository'>): string {
-  const payload = JSON.stringify({ kind: 'baseline', tenant, repository: approval.repository });
-  return Buffer.byteLength(payload) <= MAX_NOTIFY_PAYLOAD
-    ? payload
-    : JSON.stringify({ kind: 'baseline', tenant });
 }
 
 /**

@@ -7,6 +7,7 @@ import { verifyEnvelope } from '../seal/dsse.ts';
 import { SealError } from '../seal/errors.ts';
 import type { TrustStore } from '../seal/trust.ts';
 import { appendAudit, recordAudit } from './audit.ts';
+import { notifyCacheInvalidation } from './cache-notice.ts';
 import { StoreError } from './errors.ts';
 import { parseRow, VEX_COLUMNS, VexRow } from './rows.ts';
 import type { Actor, Store } from './store.ts';
@@ -76,11 +77,8 @@ export async function submitVex(
       documentId: typeof document['@id'] === 'string' ? document['@id'] : null,
     });
     // Webhook replicas drop cached verdicts for this image (src/admission/decision-cache.ts); delivered on
-    // commit only. The channel name equals DECISION_CACHE_CHANNEL (the store does not import admission).
-    await sql.query('SELECT pg_notify($1, $2)', [
-      'zastava_decision_cache',
-      JSON.stringify({ kind: 'vex', tenant, imageDigest: record.imageDigest }),
-    ]);
+    // commit only.
+    await notifyCacheInvalidation(sql, { kind: 'vex', tenant, imageDigest: record.imageDigest });
     return record;
   });
 }

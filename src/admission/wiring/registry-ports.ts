@@ -20,7 +20,7 @@ export interface RegistryPortsOptions {
     pull: PullContext,
     registry: string,
     repository: string,
-  ) => Promise<{ readonly username: string; readonly password: string } | undefined>;
+  ) => Promise<RegistryOptions['creds']>;
   readonly cacheEntries?: number;
 }
 

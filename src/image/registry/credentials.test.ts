@@ -52,6 +52,14 @@ describe('findCredential', () => {
     expect(cred).toEqual({ kind: 'basic', username: 'cli', password: 'pw', source: '--creds' });
   });
 
+  it("names a caller's credentials by their own source (a pod's pull secret in the webhook)", async () => {
+    const cred = await findCredential('reg.example', 'app', {
+      env,
+      creds: { username: 'u', password: 'pw', source: 'team-a/regcred' },
+    });
+    expect(cred).toEqual({ kind: 'basic', username: 'u', password: 'pw', source: 'team-a/regcred' });
+  });
+
   it('reads ~/.docker/config.json, and DOCKER_CONFIG instead when set', async () => {
     await writeJson(join(dir, 'home', '.docker', 'config.json'), {
       auths: { 'reg.example': { auth: b64('home:x') } },

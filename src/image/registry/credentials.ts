@@ -37,7 +37,10 @@ export async function findCredential(
   repository: string,
   options: Pick<RegistryOptions, 'creds' | 'authFile' | 'env'>,
 ): Promise<Credential | undefined> {
-  if (options.creds) return { kind: 'basic', ...options.creds, source: '--creds' };
+  if (options.creds) {
+    const { username, password, source = '--creds' } = options.creds;
+    return { kind: 'basic', username, password, source };
+  }
   for (const file of authFileCandidates(options)) {
     const config = await readConfig(file.path, file.required);
     if (!config) continue;

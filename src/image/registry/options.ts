@@ -2,8 +2,11 @@
 export interface RegistryOptions {
   /** `os/arch[/variant]`; when absent, `linux/amd64` is chosen from an index (SPEC §3). */
   readonly platform?: string;
-  /** `--creds USER:PASS`: wins over every credential file. */
-  readonly creds?: { readonly username: string; readonly password: string };
+  /**
+   * `--creds USER:PASS`: wins over every credential file. `source` names where they came from in
+   * messages (a pod's pull secret in the webhook); `--creds` when absent.
+   */
+  readonly creds?: { readonly username: string; readonly password: string; readonly source?: string };
   /** `--authfile`: a docker config.json / containers auth.json read before the defaults. */
   readonly authFile?: string;
   /** `--insecure-registry HOST[:PORT]`: hosts allowed plain HTTP (loopback always is). */

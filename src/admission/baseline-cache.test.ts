@@ -42,7 +42,7 @@ describe('BaselineCache', () => {
     const other = loader(approved('other'));
     expect(await cache.lookup('other', 'r/web', other.load)).toEqual(approved('other'));
     expect(other.calls.n).toBe(1);
-    expect(cache.stats).toEqual({ hits: 2, misses: 3 });
+    expect(cache.stats).toMatchObject({ hits: 2, misses: 3, bypasses: 0 });
   });
 
   it('expires entries after the TTL', async () => {
@@ -158,6 +158,32 @@ describe('BaselineCache', () => {
     await pending;
     active = true;
     expect(await cache.lookup('a', 's', l.load)).toEqual(approved('web'));
+  });
+
+  it('counts hits, misses, bypasses, evictions and the approval events it acts on (not VEX)', async () => {
+    let active = true;
+    const cache = new BaselineCache({ maxEntries: 2, ttlMs: 1000, active: () => active });
+    const l = loader(null);
+    await cache.lookup('a', 'r', l.load);
+    await cache.lookup('a', 'r', l.load);
+    await cache.lookup('a', 's', l.load);
+    await cache.lookup('a', 't', l.load);
+    active = false;
+    await cache.lookup('a', 't', l.load);
+    await cache.lookup('a', 'u', l.load);
+    active = true;
+    expect(cache.invalidate({ kind: 'vex', tenant: 'a', imageDigest: digest('x') })).toBe(0);
+    expect(cache.invalidate({ kind: 'baseline', tenant: 'a', repository: 's' })).toBe(1);
+    expect(cache.invalidate({ kind: 'baseline', tenant: 'b' })).toBe(0);
+    expect(cache.invalidate({ kind: 'all' })).toBe(1);
+    expect(cache.stats).toEqual({
+      hits: 1,
+      misses: 3,
+      bypasses: 2,
+      evictions: 1,
+      invalidations: { all: 1, baseline: 2, vex: 0 },
+      invalidatedEntries: 2,
+    });
   });
 
   it('caches nothing when the load fails', async () => {

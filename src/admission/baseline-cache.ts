@@ -1,3 +1,4 @@
+import { CacheCounters, type CacheStats } from './cache-stats.ts';
 import type { CacheInvalidation } from './decision-cache.ts';
 import type { ApprovedBaseline } from './ports.ts';
 
@@ -62,8 +63,7 @@ export class BaselineCache {
   readonly #options: BaselineCacheOptions;
   readonly #now: () => number;
   readonly #active: () => boolean;
-  #hits = 0;
-  #misses = 0;
+  readonly #counters = new CacheCounters();
 
   constructor(options: BaselineCacheOptions = DEFAULT_BASELINE_CACHE) {
     if (!(options.maxEntries >= 1) || !(options.ttlMs > 0)) {
@@ -78,15 +78,18 @@ export class BaselineCache {
     return this.#entries.size;
   }
 
-  /** Lookups answered from memory and lookups that went to `load` (bypassed ones included). */
-  get stats(): { readonly hits: number; readonly misses: number } {
-    return { hits: this.#hits, misses: this.#misses };
+  /**
+   * Lookups answered from memory (`hits`), by `load` while active (`misses`) and while inactive
+   * (`bypasses`); approval events acted on (`vex` is outside this cache's scope: never counted).
+   */
+  get stats(): CacheStats {
+    return this.#counters.snapshot();
   }
 
   /** The cached answer, or `load()`'s (kept unless invalidated while it ran). */
   async lookup(tenant: string, repository: string, load: () => Promise<Value>): Promise<Value> {
     if (!this.#active()) {
-      this.#misses += 1;
+      this.#counters.bypasses += 1;
       return load();
     }
     const id = keyOf(tenant, repository);
@@ -95,11 +98,11 @@ export class BaselineCache {
       this.#entries.delete(id);
       if (entry.expiresAt > this.#now()) {
         this.#entries.set(id, entry);
-        this.#hits += 1;
+        this.#counters.hits += 1;
         return entry.value;
       }
     }
-    this.#misses += 1;
+    this.#counters.misses += 1;
     const pending: Pending = { tenant, repository, stale: false };
     this.#pending.add(pending);
     try {
@@ -118,11 +121,19 @@ export class BaselineCache {
       const oldest = this.#entries.keys().next();
       if (oldest.done === true) break;
       this.#entries.delete(oldest.value);
+      this.#counters.evictions += 1;
     }
   }
 
   /** The invalidation hook (the decision cache's events); returns how many entries were dropped. */
   invalidate(event: CacheInvalidation): number {
+    if (event.kind === 'vex') return 0;
+    const dropped = this.#drop(event);
+    this.#counters.invalidated(event.kind, dropped);
+    return dropped;
+  }
+
+  #drop(event: Exclude<CacheInvalidation, { kind: 'vex' }>): number {
     for (const pending of this.#pending) if (matches(event, pending)) pending.stale = true;
     if (event.kind === 'all') {
       const dropped = this.#entries.size;

@@ -62,6 +62,34 @@ describe('DecisionCache', () => {
     expect(cache.get(key('a'))).toEqual(value('Warn'));
   });
 
+  it('counts hits, misses (expired included), evictions and the invalidations it acts on', () => {
+    let now = 0;
+    const cache = new DecisionCache({ maxEntries: 2, ttlMs: 1000, now: () => now });
+    expect(cache.get(key('a'))).toBeUndefined();
+    cache.set(key('a'), value('Warn'));
+    cache.get(key('a'));
+    cache.get(key('a'));
+    now = 1000;
+    cache.get(key('a'));
+    cache.set(key('a'), value('Warn'));
+    cache.set(key('b'), value('Warn'));
+    cache.set(key('c'), value('Warn'));
+    cache.invalidate({ kind: 'vex', tenant: 'acme', imageDigest: digest('b') });
+    cache.invalidate({ kind: 'vex', tenant: 'acme', imageDigest: digest('b') });
+    // An approval naming its repository is not acted on: not counted.
+    cache.invalidate({ kind: 'baseline', tenant: 'acme', repository: 'r.test/web' });
+    cache.invalidate({ kind: 'baseline', tenant: 'other' });
+    cache.invalidate({ kind: 'all' });
+    expect(cache.stats).toEqual({
+      hits: 2,
+      misses: 2,
+      bypasses: 0,
+      evictions: 1,
+      invalidations: { all: 1, baseline: 1, vex: 2 },
+      invalidatedEntries: 2,
+    });
+  });
+
   it('reads NOTIFY payloads, treating anything unreadable as "all"', () => {
     expect(
       parseCacheInvalidation(JSON.stringify({ kind: 'vex', tenant: 't', imageDigest: digest('x') })),

@@ -1,4 +1,5 @@
 import { CacheInvalidation } from '../model/cache-invalidation.ts';
+import { CacheCounters, type CacheStats } from './cache-stats.ts';
 import type { ImageEvaluation } from './outcome.ts';
 import type { DecisionCachePort, DecisionKey } from './ports.ts';
 
@@ -45,6 +46,7 @@ export class DecisionCache implements DecisionCachePort {
   readonly #entries = new Map<string, Entry>();
   readonly #options: DecisionCacheOptions;
   readonly #now: () => number;
+  readonly #counters = new CacheCounters();
 
   constructor(options: DecisionCacheOptions = DEFAULT_DECISION_CACHE) {
     if (!(options.maxEntries >= 1) || !(options.ttlMs > 0)) {
@@ -58,14 +60,27 @@ export class DecisionCache implements DecisionCachePort {
     return this.#entries.size;
   }
 
+  /**
+   * Gets answered from memory (`hits`) or not (`misses`, expired entries included; never `bypasses`);
+   * invalidation events acted on (an approval naming its repository is not one).
+   */
+  get stats(): CacheStats {
+    return this.#counters.snapshot();
+  }
+
   get(key: DecisionKey): ImageEvaluation | undefined {
     const id = keyString(key);
     const entry = this.#entries.get(id);
-    if (entry === undefined) return undefined;
-    this.#entries.delete(id);
-    if (entry.expiresAt <= this.#now()) return undefined;
-    this.#entries.set(id, entry);
-    return entry.value;
+    if (entry !== undefined) {
+      this.#entries.delete(id);
+      if (entry.expiresAt > this.#now()) {
+        this.#entries.set(id, entry);
+        this.#counters.hits += 1;
+        return entry.value;
+      }
+    }
+    this.#counters.misses += 1;
+    return undefined;
   }
 
   set(key: DecisionKey, value: ImageEvaluation): void {
@@ -76,6 +91,7 @@ export class DecisionCache implements DecisionCachePort {
       const oldest = this.#entries.keys().next();
       if (oldest.done === true) break;
       this.#entries.delete(oldest.value);
+      this.#counters.evictions += 1;
     }
   }
 
@@ -85,6 +101,12 @@ export class DecisionCache implements DecisionCachePort {
    */
   invalidate(event: CacheInvalidation): number {
     if (event.kind === 'baseline' && event.repository !== undefined) return 0;
+    const dropped = this.#drop(event);
+    this.#counters.invalidated(event.kind, dropped);
+    return dropped;
+  }
+
+  #drop(event: CacheInvalidation): number {
     if (event.kind === 'all') {
       const dropped = this.#entries.size;
       this.#entries.clear();

@@ -55,6 +55,8 @@ interface Replica {
   readonly webhook: Webhook;
   readonly calls: () => number;
   readonly listenerName: string;
+  /** A `zastava_webhook_cache_*` sample of this replica's /metrics body (its registry's exposition). */
+  sample(series: string): Promise<number>;
   lookup(tenant: string): Promise<ApprovedBaseline | null>;
   close(): Promise<void>;
 }
@@ -68,10 +70,11 @@ function replica(schema: string): Replica {
   const listenerName = `zt-listen-${randomBytes(4).toString('hex')}`;
   const url = new URL(PG_URL);
   url.searchParams.set('application_name', listenerName);
+  const registry = new Registry();
   const webhook = createWebhook({
     store,
     log: pino({ level: 'silent' }),
-    metrics: createMetrics(new Registry()),
+    metrics: createMetrics(registry, { processMetrics: false }),
     databaseUrl: url.toString(),
     defaults: { tenant: 'default', onError: 'deny', noBaseline: 'allow' },
     timeoutSeconds: 5,
@@ -82,6 +85,11 @@ function replica(schema: string): Replica {
     webhook,
     calls: counted.calls,
     listenerName,
+    async sample(series) {
+      const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`${series} `));
+      if (line === undefined) throw new Error(`no sample ${series}`);
+      return Number(line.slice(series.length + 1));
+    },
     lookup: (tenant) =>
       webhook.context.ports.latestApprovedBaseline(
         { tenant, repository: REPO },
@@ -110,6 +118,12 @@ async function within(ms: number, what: string, check: () => Promise<boolean>): 
     await sleep(20);
   }
 }
+
+const BASELINE_HITS = 'zastava_webhook_cache_lookups_total{cache="baseline",result="hit"}';
+const BASELINE_MISSES = 'zastava_webhook_cache_lookups_total{cache="baseline",result="miss"}';
+const BYPASSES = 'zastava_webhook_cache_lookups_total{cache="baseline",result="bypass"}';
+const APPROVAL_EVENTS = 'zastava_webhook_cache_invalidations_total{cache="baseline",kind="baseline"}';
+const FLUSHES = 'zastava_webhook_cache_invalidations_total{cache="baseline",kind="all"}';
 
 const sealsOf = (tag: string, seed: string) => ({
   imageRef: `${REPO}:${tag}`,
@@ -149,15 +163,21 @@ describe('the webhook caches approvals, invalidated by NOTIFY across replicas (P
     await store?.close();
   });
 
-  it("serves a replica's repeated lookups from memory", async () => {
+  it("serves a replica's repeated lookups from memory, counted as hits in its metrics", async () => {
     const before = two.calls();
+    const hits = await two.sample(BASELINE_HITS);
+    const misses = await two.sample(BASELINE_MISSES);
     for (let i = 0; i < 5; i++) expect((await two.lookup(A))?.imageDigest).toBe(v1.imageDigest);
     expect(two.calls()).toBe(before);
+    expect(await two.sample(BASELINE_HITS)).toBe(hits + 5);
+    expect(await two.sample(BASELINE_MISSES)).toBe(misses);
+    expect(await two.sample('zastava_webhook_cache_listener_up')).toBe(1);
   });
 
   it('shows an approval made through another replica within 1 s (TTL 10 min), the other tenant untouched', async () => {
     expect((await two.lookup(A))?.imageDigest).toBe(v1.imageDigest);
     expect(await servedFromMemory(two, B)).toBe(true);
+    const approvals = await two.sample(APPROVAL_EVENTS);
     // The approval through replica one's store, as its API would.
     await approveBaseline(one.store, A, { repository: REPO, imageDigest: v2.imageDigest }, by);
     const took = await within(1000, 'replica two sees v2', async () => {
@@ -172,6 +192,8 @@ describe('the webhook caches approvals, invalidated by NOTIFY across replicas (P
     );
     // Cached again after that one read.
     expect(await servedFromMemory(two, A)).toBe(true);
+    // Other suites notify on the same channel: at least this approval was counted.
+    expect(await two.sample(APPROVAL_EVENTS)).toBeGreaterThan(approvals);
     // Tenant B: same repository, still its own v1, still from memory on both replicas (not flushed).
     for (const r of [one, two]) {
       const before = r.calls();
@@ -223,6 +245,8 @@ describe('the webhook caches approvals, invalidated by NOTIFY across replicas (P
 
   it('flushes and bypasses the cache while its LISTEN connection is lost, caches again once back', async () => {
     expect(await servedFromMemory(one, B)).toBe(true);
+    const flushes = await one.sample(FLUSHES);
+    const bypasses = await one.sample(BYPASSES);
     const admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
     try {
@@ -237,11 +261,18 @@ describe('the webhook caches approvals, invalidated by NOTIFY across replicas (P
     // Lost: every lookup reads the database ...
     await within(2000, 'bypassed', async () => !(await servedFromMemory(one, B)));
     expect(await servedFromMemory(one, B)).toBe(false);
+    // ... as its metrics say: the listener down, the loss flushed, the lookups bypassed.
+    expect(await one.sample('zastava_webhook_cache_listener_up')).toBe(0);
+    expect(await one.sample(FLUSHES)).toBe(flushes + 1);
+    expect(await one.sample(BYPASSES)).toBeGreaterThanOrEqual(bypasses + 2);
     // ... so an approval whose NOTIFY this replica cannot hear is seen at once.
     await approveBaseline(store, B, { repository: REPO, imageDigest: v2.imageDigest }, by);
     expect((await one.lookup(B))?.imageDigest).toBe(v2.imageDigest);
     // Reconnected (after 2 s): cached again, and current.
     await within(10_000, 'LISTEN back', () => servedFromMemory(one, B));
+    expect(await one.sample('zastava_webhook_cache_listener_up')).toBe(1);
+    // The reconnection flushed again.
+    expect(await one.sample(FLUSHES)).toBe(flushes + 2);
     expect((await one.lookup(B))?.imageDigest).toBe(v2.imageDigest);
     // Replica two never lost its connection and heard the approval.
     await within(

@@ -166,6 +166,31 @@ describe('POST /validate over HTTPS (in process)', () => {
     expect(response.status?.message).toMatch(/onError/);
   });
 
+  it("exports the decision cache's metrics on /metrics, and no approval cache on PGlite", async () => {
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = request(`${running.url}/metrics`, { ca, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(text).toContain('# TYPE zastava_webhook_cache_lookups_total counter');
+    for (const result of ['hit', 'miss'])
+      expect(text).toMatch(
+        new RegExp(
+          `^zastava_webhook_cache_lookups_total\\{cache="decision",result="${result}"\\} \\d+$`,
+          'm',
+        ),
+      );
+    expect(text).toMatch(/^zastava_webhook_cache_invalidations_total\{cache="decision",kind="vex"\} 0$/m);
+    expect(text).toMatch(/^zastava_webhook_cache_entries\{cache="decision"\} \d+$/m);
+    // No LISTEN on the embedded database: no approval cache, no listener.
+    expect(text).not.toContain('cache="baseline"');
+    expect(text).not.toContain('zastava_webhook_cache_listener_up');
+  });
+
   it('refuses TLS 1.1', async () => {
     await expect(
       new Promise((resolve, reject) => {

@@ -14,6 +14,7 @@ import { DecisionCache } from '../decision-cache.ts';
 import type { ValidateContext } from '../handle.ts';
 import type { AdmissionPorts } from '../ports.ts';
 import { listenForCacheInvalidation, type CacheListener } from './cache-listener.ts';
+import { registerCacheMetrics } from './cache-metrics.ts';
 import { computeDriftFromSeals } from './drift-port.ts';
 import { createExtractOnMiss, type ExtractOnMiss, type ExtractOnMissOptions } from './extract-on-miss.ts';
 import { registryAdmissionPorts } from './registry-ports.ts';
@@ -89,6 +90,11 @@ export function createWebhook(options: WebhookOptions): Webhook {
         });
   if (listener !== undefined)
     baselines = new BaselineCache({ ...DEFAULT_BASELINE_CACHE, active: () => listener.listening });
+  registerCacheMetrics(options.metrics.registry, {
+    decision: cache,
+    baseline: baselines,
+    listening: listener === undefined ? undefined : () => listener.listening,
+  });
   const credentials =
     kubeConfig === undefined
       ? () => Promise.resolve(undefined)

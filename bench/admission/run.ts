@@ -4,6 +4,7 @@
  *     [--saturation-connections 1,8,32] [--saturation-seconds 20] [--repeat 3]
  *     [--soak-seconds 300] [--soak-warmup 30] [--phases rate,saturation,soak] [--pacing smooth|burst]
  *     [--log-level info] [--cpu-prof DIR] [--heap-prof DIR] [--alloc-profile DIR] [--server-node-flags='FLAGS'] [--keep]
+ *     [--help]
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -38,8 +39,38 @@ const { values } = parseArgs({
     'alloc-profile': { type: 'string' },
     'server-node-flags': { type: 'string' },
     keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(`Usage: node bench/admission/run.ts [options]
+
+AdmissionReviews for already-sealed images, over HTTPS, against a real \`stella serve\` child process with
+its own registry, schema and tenant (all made by the run, all removed after). See bench/admission/README.md.
+
+Options:
+  --rate N                        requests/s in phases rate and soak (default 200)
+  --duration S                    seconds of phase rate (default 60)
+  --connections N                 connections in phases rate and soak (default 10)
+  --saturation-connections LIST   connection counts of phase saturation, comma-separated (default 1,8,32)
+  --saturation-seconds S          seconds per saturation run (default 20)
+  --repeat N                      saturation runs per connection count, medians printed (default 3)
+  --soak-seconds S                seconds of phase soak (default 300)
+  --soak-warmup S                 soak seconds before the first RSS reading, and between readings (default 30)
+  --phases LIST                   any of rate,saturation,soak, comma-separated (default all three)
+  --pacing smooth|burst           evenly spaced requests, or autocannon's per-second bursts (default smooth)
+  --log-level LEVEL               the server's log level (default info)
+  --cpu-prof DIR                  run the server with --cpu-prof, profiles written to DIR when it stops
+  --heap-prof DIR                 run the server with --heap-prof, profiles written to DIR when it stops
+  --alloc-profile DIR             a sampled profile of every allocation of the server, written to DIR
+  --server-node-flags 'FLAGS'     more node flags for the server (e.g. --max-old-space-size=384)
+  --keep                          keep the temporary directory and the server's log
+  -h, --help                      this text
+
+Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+`);
+  process.exit(0);
+}
 const RATE = Number(values.rate);
 const DURATION = Number(values.duration);
 const CONNECTIONS = Number(values.connections);

@@ -40,9 +40,11 @@ while (doc.manifests) {
   doc = json(blob(chosen.digest));
 }
 const diffIds = json<{ rootfs: { diff_ids: string[] } }>(blob(doc.config!.digest)).rootfs.diff_ids;
+performance.mark('zastava:resolved');
 
 let uncompressed = 0;
-async function diffId(file: string): Promise<string> {
+async function diffId(file: string, index: number): Promise<string> {
+  performance.mark(`zastava:layer:${index}:start`);
   const hash = createHash('sha256');
   const head = Buffer.alloc(4);
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
@@ -59,11 +61,12 @@ async function diffId(file: string): Promise<string> {
     hash.update(chunk as Buffer);
     uncompressed += (chunk as Buffer).byteLength;
   }
+  performance.mark(`zastava:layer:${index}:done`);
   return `sha256:${hash.digest('hex')}`;
 }
 
 const layers = doc.layers!;
-const digests = await Promise.all(layers.map((l) => diffId(blob(l.digest))));
+const digests = await Promise.all(layers.map((l, i) => diffId(blob(l.digest), i)));
 const mismatched = digests.filter((d, i) => d !== diffIds[i]).length;
 if (mismatched > 0) throw new Error(`${mismatched} diff_ids did not match`);
 const cpu = process.cpuUsage();

@@ -20,6 +20,8 @@ export interface Sample {
   readonly cpuMs: number;
   /** Peak resident set of the process (GNU time: the largest of a pipeline's processes). */
   readonly maxRssKb: number;
+  /** What the process wrote to stderr (GNU time's line removed). */
+  readonly stderr: string;
 }
 
 export async function measure(c: Contender): Promise<Sample> {
@@ -44,6 +46,7 @@ export async function measure(c: Contender): Promise<Sample> {
         wallMs: Number(line[1]) * 1000,
         cpuMs: (Number(line[2]) + Number(line[3])) * 1000,
         maxRssKb: Number(line[4]),
+        stderr: stderr.slice(0, line.index),
       });
     });
   });

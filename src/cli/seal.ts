@@ -20,6 +20,7 @@ export const sealCommand: Command = async (args, ctx) => {
   // The layer worker boots (~60 ms of CPU) while this thread loads zod, the reader's modules, the facets,
   // the key and the image's manifests: it is started before anything that imports zod. `rootfs:` reads
   // no layers, `--help` nothing; a usage error costs a worker that is closed at once.
+  mark('seal:start');
   const pool =
     args.length > 0 && !args.some((a) => a === '--help' || a === '-h' || a.startsWith('rootfs:'))
       ? (await import('../extract/layer-runner.ts')).createLayerPool()
@@ -77,6 +78,7 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
     const from = values.server === undefined ? '--push with ZASTAVA_SERVER' : '--server';
     throw usageError(`stella seal: ${from} needs --token T (or ZASTAVA_TOKEN)`, USAGE);
   }
+  mark('seal:flags');
   const ref = positionals[0]!;
   // Loaded here rather than at the top so that `--help` and flag errors cost no reader modules. Only
   // what reading needs comes before the first layer read; the key and the signing modules load while
@@ -85,6 +87,7 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
     import('../facets/load.ts'),
     import('../seal/read-image.ts'),
   ]);
+  mark('seal:modules');
   const facets = values.facets === undefined ? defaultFacets() : await loadFacetsFile(values.facets);
   const only = values.facet ?? [];
   checkFacetIds(only, facets);
@@ -110,6 +113,7 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
     sealedBy: values['sealed-by'] ?? defaultSealedBy(ctx),
     signal: keyFailed.signal,
     ...(pool === undefined ? {} : { pool }),
+    onPhase: mark,
     onProgress: (p: ExtractProgress) => {
       void startSigning();
       progress.update(p.bytes, p.totalBytes, `layer ${p.layer + 1}/${p.layers}`);
@@ -124,9 +128,11 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
     .finally(() => progress.done());
   // The worker's heap and its undelivered garbage (dead decompressor buffers) are let go before
   // signing and rendering allocate: ~40-60 MB off the peak with many entries.
+  mark('seal:read');
   await pool?.close();
   const [signer, { sealRead }] = await startSigning();
   const { sealSet } = await sealRead(read, signer, options);
+  mark('seal:signed');
 
   if (values['report-unmatched'] && sealSet.report) {
     print(ctx.stderr, `${sealSet.report.unmatchedFiles} files matched no facet`);
@@ -147,9 +153,19 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
     print(ctx.stderr, await submitSeals(sealSet, server, token!));
   }
   const text = await render(sealSet, format, signer);
+  mark('seal:rendered');
   if (values.output === undefined) print(ctx.stdout, text);
   else await writeFileAtomic(values.output, text.endsWith('\n') ? text : `${text}\n`);
+  mark('seal:written');
   return EXIT.ok;
+}
+
+/**
+ * A User Timing mark (`zastava:PHASE`): bench/seal/timeline.ts prints where `stella seal`'s time goes
+ * from them. A CLI process makes a few dozen; nothing reads them otherwise.
+ */
+function mark(phase: string): void {
+  performance.mark(`zastava:${phase}`);
 }
 
 function nonEmpty(text: string | undefined): string | undefined {

@@ -37,6 +37,11 @@ export interface ExtractOptions {
   capture?: CaptureOptions;
   limits?: Partial<ExtractLimits>;
   onProgress?: (p: ExtractProgress) => void;
+  /**
+   * Phase boundaries, for timing (`stella seal` turns them into User Timing marks that
+   * bench/seal/timeline.ts reads): `layer:N:start`, `layer:N:done`, `layers-applied`.
+   */
+  onPhase?: (phase: string) => void;
   signal?: AbortSignal;
   /** Layers read at once (default: the number of cores, at most the number of layers). */
   concurrency?: number;
@@ -95,6 +100,7 @@ export async function extractImage(
     // A blob on disk is read into a few reused buffers (no buffer per chunk); others are streamed.
     const region = await source.openBlobRegion?.(job.layer.digest, job.layer.size);
     const blob = region ?? (await source.openBlob(job.layer.digest, job.layer.size, signal));
+    if (job.only === undefined) options.onPhase?.(`layer:${job.layerIndex}:start`);
     try {
       await runner.run(
         job,
@@ -118,6 +124,7 @@ export async function extractImage(
         },
         signal,
       );
+      if (job.only === undefined) options.onPhase?.(`layer:${job.layerIndex}:done`);
     } finally {
       await region?.close();
     }
@@ -146,6 +153,7 @@ export async function extractImage(
         nextToApply++;
       }
     });
+    options.onPhase?.('layers-applied');
     await fillMissingContent(tree, options.capture, concurrency, controller, async (layer, ordinals) => {
       const batches: LayerRecord[][] = [];
       await readInto(jobFor(layer, ordinals), (records) => batches.push(records));

@@ -20,6 +20,8 @@ export interface SealImageOptions {
   readonly now?: () => Date;
   readonly capture?: ExtractOptions['capture'];
   readonly onProgress?: ExtractOptions['onProgress'];
+  /** ExtractOptions' phases, and `resolved` and `extracted` around the extraction. */
+  readonly onPhase?: ExtractOptions['onPhase'];
   readonly signal?: AbortSignal;
   /** Layer workers to use (already booted, or shared by a server); left open. */
   readonly pool?: ExtractOptions['pool'];
@@ -52,6 +54,7 @@ export async function readImage(refText: string, options: SealImageOptions): Pro
     facets: options.facets,
     ...(options.capture === undefined ? {} : { capture: options.capture }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.onPhase === undefined ? {} : { onPhase: options.onPhase }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.pool === undefined ? {} : { pool: options.pool }),
   };
@@ -65,7 +68,9 @@ export async function readImage(refText: string, options: SealImageOptions): Pro
   }
   try {
     const resolved = await opened.source.resolve(options.signal);
+    options.onPhase?.('resolved');
     const extraction = await extractImage(opened.source, resolved, extractOptions);
+    options.onPhase?.('extracted');
     return {
       imageRef: resolved.imageRef,
       imageDigest: resolved.imageDigest,

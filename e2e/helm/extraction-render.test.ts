@@ -33,6 +33,9 @@ describe('chart: extraction on a miss', () => {
         '--extract-concurrency=2',
         '--extract-queue=8',
         '--extract-timeout=120',
+        // Not set in that file: the chart's defaults (30 s, doubled per failure up to 15 min).
+        '--extract-backoff=30',
+        '--extract-backoff-max=900',
         '--facets=/etc/zastava/facets/facets.yaml',
       ]),
     );
@@ -50,10 +53,33 @@ describe('chart: extraction on a miss', () => {
     );
   });
 
+  it('passes the backoff values extraction.backoffSeconds / backoffMaxSeconds, 0 included', async () => {
+    const file = ciFiles.find((f) => basename(f) === 'existing-secret-values.yaml')!;
+    for (const [base, max] of [
+      [120, 3600],
+      [0, 60],
+    ]) {
+      const pod = await deploymentSpec(
+        templateArgs({
+          valuesFiles: [file],
+          set: [`extraction.backoffSeconds=${base}`, `extraction.backoffMaxSeconds=${max}`],
+        }),
+      );
+      const backoff = atList(pod, 'containers.0.args')
+        .map(String)
+        .filter((a) => a.startsWith('--extract-backoff'));
+      expect(backoff).toEqual([`--extract-backoff=${base}`, `--extract-backoff-max=${max}`]);
+    }
+  });
+
   it('refuses limits out of range through the values schema', async () => {
     for (const set of [
       'extraction.concurrency=0',
       'extraction.timeoutSeconds=7200',
+      'extraction.backoffSeconds=-1',
+      'extraction.backoffSeconds=3601',
+      'extraction.backoffMaxSeconds=0',
+      'extraction.backoffMaxSeconds=86401',
       'extraction.sealKeySecret=Bad_Name',
     ]) {
       const result = await run(helm, templateArgs({ set: [set] }));

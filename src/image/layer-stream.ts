@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import { readAhead, streamDecoder, type Decoder } from './decoder.ts';
 import { parseDigest } from './digest.ts';
 import { ImageError } from './errors.ts';
+import { gzipDecoder } from './gzip-decoder.ts';
 import type { LayerDescriptor } from './source.ts';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -88,7 +89,7 @@ export async function readLayerStream(
     }
   };
 
-  let decoder: Decoder | undefined;
+  let decoder: LayerDecoder | undefined;
   let head: Uint8Array[] = [];
   let headBytes = 0;
   try {
@@ -186,80 +187,43 @@ export async function readLayerStream(
   return { compression, compressedBytes, uncompressedBytes };
 }
 
-interface Decoder {
+interface LayerDecoder extends Decoder {
   readonly compression: Compression;
-  /** The decompressor's failure, if any; bytes written after it are dropped (still hashed by the caller). */
-  readonly error: unknown;
-  write(chunk: Uint8Array): Promise<void>;
-  end(): Promise<void>;
-  stop(): void;
 }
 
 function createDecoder(
   compression: Compression,
   deliver: (chunk: Uint8Array) => void,
   chunkSize: number,
-): Decoder {
-  if (compression === 'none') {
-    let stopped = false;
-    return {
-      compression,
-      error: undefined,
-      write: (chunk) => {
-        if (!stopped) deliver(chunk);
-        return Promise.resolve();
-      },
-      end: async () => {},
-      stop: () => {
-        stopped = true;
-      },
-    };
-  }
-  // A few chunks of read-ahead: the decompressor keeps going while the consumer hashes a large file.
-  const options = { chunkSize, readableHighWaterMark: 4 * chunkSize };
-  const stream: Transform =
-    compression === 'gzip' ? zlib.createGunzip(options) : zlib.createZstdDecompress(options);
-  let error: unknown;
-  let stopped = false;
-  // The reader runs beside the writer so the next chunk decompresses (on the libuv pool) while this one
-  // is hashed and parsed. A truncated zstd stream errors only after 'finish', so 'end' is what counts.
-  const reading = (async () => {
-    try {
-      for await (const out of stream) {
-        if (!stopped) deliver(out as Buffer);
-      }
-    } catch (e) {
-      if (!stopped) error = e;
-    }
-  })();
+): LayerDecoder {
+  const decoder: Decoder =
+    compression === 'none'
+      ? plainDecoder(deliver)
+      : compression === 'gzip'
+        ? gzipDecoder(deliver, chunkSize)
+        : streamDecoder(zlib.createZstdDecompress(readAhead(chunkSize)), deliver);
   return {
     compression,
     get error() {
-      return error;
+      return decoder.error;
     },
-    /**
-     * Resolves once the decompressor has consumed the whole chunk (the write callback, not 'drain': a
-     * chunk under the stream's high-water mark would drain at once), so its buffer may then be reused.
-     */
-    async write(chunk) {
-      if (stopped || error !== undefined || stream.destroyed) return;
-      await new Promise<void>((resolve) => {
-        // A stream that fails mid-chunk never calls back: its 'close' lets the chunk go as well.
-        const done = (): void => {
-          stream.off('close', done);
-          resolve();
-        };
-        stream.on('close', done);
-        stream.write(chunk, done);
-      });
+    write: (chunk) => decoder.write(chunk),
+    end: () => decoder.end(),
+    stop: () => decoder.stop(),
+  };
+}
+
+function plainDecoder(deliver: (chunk: Uint8Array) => void): Decoder {
+  let stopped = false;
+  return {
+    error: undefined,
+    write: (chunk) => {
+      if (!stopped) deliver(chunk);
+      return Promise.resolve();
     },
-    async end() {
-      if (!stopped && !stream.destroyed) stream.end();
-      await reading;
-    },
-    stop() {
+    end: async () => {},
+    stop: () => {
       stopped = true;
-      stream.destroy();
     },
   };
 }

@@ -66,10 +66,11 @@ export function createLayerPool(size = defaultWorkerCount()): LayerPool {
 }
 
 /**
- * Chunks (of ~1 MiB) posted to a worker for one job and not yet released (consumed by its decompressor):
- * bounds memory per layer in flight. For a region, also the number of slots of the job's shared buffer.
+ * Chunks (of STREAM_CHUNK_BYTES) posted to a worker for one job and not yet released (consumed by its
+ * decompressor): bounds memory per layer in flight (12 MiB). For a region, also the number of slots of
+ * the job's shared buffer.
  */
-const WINDOW = 5;
+const WINDOW = 6;
 
 /**
  * A pool of layer workers, each running several jobs at once. The main thread reads raw blob chunks,

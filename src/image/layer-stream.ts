@@ -47,7 +47,13 @@ export interface LayerStreamResult {
   readonly uncompressedBytes: number;
 }
 
-const DEFAULT_CHUNK = 256 << 10;
+/**
+ * The decompressor's output chunk. node:zlib inflates one output buffer per call on libuv's pool and
+ * issues the next call only from its JS thread, after delivering this one: while that thread hashes and
+ * parses, the inflate waits. 1 MiB instead of 256 KiB makes four times fewer such hand-offs (~4 % off
+ * `stella seal`; 2 and 4 MiB were slower again: docs/decisions.md, "Seal benchmark, fourth pass").
+ */
+const DEFAULT_CHUNK = 1 << 20;
 
 /**
  * One pass over a layer blob: hash the stored bytes (the manifest's digest), decompress, hash the tar

@@ -18,5 +18,10 @@ export interface LayoutStore {
   close(): Promise<void>;
 }
 
-/** Chunk size for blob streams: large enough that per-chunk costs vanish, small enough to bound memory. */
-export const STREAM_CHUNK_BYTES = 1 << 20;
+/**
+ * Chunk size for blob reads: large enough that per-chunk costs vanish, small enough to bound memory. Each
+ * chunk is one round trip between the reading thread and the layer worker and one write into the
+ * decompressor, each of which the inflate waits for: 2 MiB against 1 MiB took ~5 % off `stella seal`
+ * (docs/decisions.md, "Seal benchmark, fourth pass").
+ */
+export const STREAM_CHUNK_BYTES = 2 << 20;

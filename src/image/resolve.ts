@@ -256,7 +256,9 @@ export function parseJson<T>(
     throw new ImageError(code, `${label} is not valid UTF-8 JSON`, { cause: error });
   }
   if (schema === null) return raw as T;
-  const parsed = schema.safeParse(raw);
+  // Without zod's eval-based fast path: it compiles a parser per schema on first use (~5-8 ms for an
+  // index, a manifest and a config), which an image's few documents never pay back.
+  const parsed = schema.safeParse(raw, { jitless: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field =

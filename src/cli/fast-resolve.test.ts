@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { vendoredZod } from '../../scripts/vendor-zod.ts';
+import { VENDORED_ZOD, vendoredZodUrl, vendoredZodVersion } from './fast-resolve.ts';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -25,24 +28,46 @@ function loadGraph(fast: boolean): { loaded: string[]; defaultResolved: string[]
   return JSON.parse(out) as { loaded: string[]; defaultResolved: string[] };
 }
 
+const isZod = (url: string): boolean => url.includes('/node_modules/zod/') || url === VENDORED_ZOD.href;
+
 describe('registerFastResolve', () => {
   it(
-    'loads exactly the modules the default resolver would, asking it only for what is not ours',
+    'loads the modules the default resolver would, zod as its one vendored file',
     { timeout: 60_000 },
     () => {
       const plain = loadGraph(false);
       const fast = loadGraph(true);
-      expect(fast.loaded.filter((url) => !url.endsWith('/fast-resolve.ts'))).toEqual(plain.loaded);
+      const ours = (urls: string[]): string[] =>
+        urls.filter((u) => !isZod(u) && !u.endsWith('/fast-resolve.ts'));
+      expect(ours(fast.loaded)).toEqual(ours(plain.loaded));
       expect(fast.loaded.some((url) => url.endsWith('/src/cli/seal.ts'))).toBe(true);
-      // The default resolver still sees bare specifiers and builtins, never our relative .ts imports.
-      expect(fast.defaultResolved).toContain('zod');
-      expect(fast.defaultResolved.filter((s) => s.startsWith('.') && s.endsWith('.ts'))).toEqual(
-        // The graph roots are imported by absolute URL from the script; fast-resolve.ts by path.
-        [],
-      );
+      expect(fast.loaded.filter(isZod)).toEqual([VENDORED_ZOD.href]);
+      expect(plain.loaded.filter(isZod).length).toBeGreaterThan(50);
+      // The default resolver still sees other bare specifiers and builtins, never our relative .ts imports.
+      expect(fast.defaultResolved).toContain('canonicalize');
+      expect(fast.defaultResolved).not.toContain('zod');
+      expect(fast.defaultResolved.filter((s) => s.startsWith('.') && s.endsWith('.ts'))).toEqual([]);
       expect(
         plain.defaultResolved.filter((s) => s.startsWith('.') && s.endsWith('.ts')).length,
       ).toBeGreaterThan(50);
     },
   );
+
+  it('uses the vendored zod only when it was made from the installed version', () => {
+    const installed = (
+      JSON.parse(readFileSync(here('../../node_modules/zod/package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    expect(vendoredZodVersion(), 'run: node scripts/vendor-zod.ts').toBe(installed);
+    expect(vendoredZodUrl()).toBe(VENDORED_ZOD.href);
+  });
+
+  it('holds src/vendor/zod.mjs byte for byte what scripts/vendor-zod.ts makes of the installed zod', async () => {
+    const current = readFileSync(VENDORED_ZOD, 'utf8');
+    expect(
+      current === (await vendoredZod()),
+      'src/vendor/zod.mjs is stale: run node scripts/vendor-zod.ts',
+    ).toBe(true);
+  });
 });

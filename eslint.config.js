@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'charts/**', 'manifests/**', 'bin/**', 'src/vendor/**', '.tmp*/**', '.tmp*'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'coverage/**',
+      'charts/**',
+      'manifests/**',
+      'bin/**',
+      'src/vendor/**',
+      '.tmp*/**',
+      '.tmp*',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

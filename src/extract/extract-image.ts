@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { ImageSource, ResolvedImage } from '../image/source.ts';
 import type { FacetDefinition } from '../model/facet.ts';
@@ -16,7 +16,7 @@ import {
 } from './layer-runner.ts';
 import { DEFAULT_LIMITS, type ExtractLimits } from './limits.ts';
 import { formatModTime } from './mod-time.ts';
-import { compareUtf8 } from './paths.ts';
+import { compareUtf8, sortEntriesByPath } from '../merkle/order.ts';
 
 /** Below this stored size, layers are read on the calling thread by default (workers cost ~30 ms to start). */
 export const INLINE_BELOW_BYTES = 16 << 20;
@@ -215,6 +215,13 @@ function buildResult(
   const captured = new Map<string, Uint8Array>();
   const anomalies: ExtractionAnomaly[] = [...tree.anomalies];
   let unmatchedFiles = 0;
+  // An image's files share few distinct times (a package's files, SOURCE_DATE_EPOCH): format each once.
+  const modTimes = new Map<number, string>();
+  const modTime = (ms: number): string => {
+    let text = modTimes.get(ms);
+    if (text === undefined) modTimes.set(ms, (text = formatModTime(ms)));
+    return text;
+  };
   for (const [path, node] of tree.walk()) {
     switch (node.kind) {
       case 'file':
@@ -230,11 +237,12 @@ function buildResult(
           contentHash: `sha256:${node.hash}`,
           size: node.size,
           mode: formatMode(node.mode),
-          modTime: formatModTime(node.mtimeMs),
+          modTime: modTime(node.mtimeMs),
         });
         break;
       case 'symlink':
-        if (node.facet >= 0) entriesByFacet[node.facet]!.push(symlinkEntry(path, node.target, node.mtimeMs));
+        if (node.facet >= 0)
+          entriesByFacet[node.facet]!.push(symlinkEntry(path, node.target, modTime(node.mtimeMs)));
         break;
       case 'device':
         anomalies.push({
@@ -248,10 +256,10 @@ function buildResult(
         break;
     }
   }
-  for (const list of entriesByFacet) list.sort((a, b) => compareUtf8(a.path, b.path));
   anomalies.sort((a, b) => compareUtf8(a.path, b.path));
   return {
-    entriesByFacet,
+    // Leaf order; paths in a tree are unique.
+    entriesByFacet: entriesByFacet.map(sortEntriesByPath),
     captured,
     report: { layers: resolved.layers.length, entriesRead, unmatchedFiles, anomalies },
   };
@@ -262,16 +270,18 @@ export function formatMode(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, '0');
 }
 
-/** SPEC §2: a symlink's content is the UTF-8 bytes of its target; its mode is always 0777. */
-export function symlinkEntry(path: string, target: string, mtimeMs: number): FacetFileEntry {
-  const bytes = Buffer.from(target, 'utf8');
+/**
+ * SPEC §2: a symlink's content is the UTF-8 bytes of its target; its mode is always 0777. `modTime` is
+ * SPEC §2's text of the link's time (formatModTime).
+ */
+export function symlinkEntry(path: string, target: string, modTime: string): FacetFileEntry {
   return {
     path,
     type: 'symlink',
-    contentHash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
-    size: bytes.byteLength,
+    contentHash: `sha256:${hash('sha256', target, 'hex')}`,
+    size: Buffer.byteLength(target, 'utf8'),
     mode: '0777',
-    modTime: formatModTime(mtimeMs),
+    modTime,
     linkTarget: target,
   };
 }

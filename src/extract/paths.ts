@@ -30,20 +30,5 @@ export function joinPath(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }
 
-/**
- * Orders strings by their UTF-8 bytes (= code point order). JavaScript's `<` compares UTF-16 code units,
- * which puts U+E000–U+FFFF after characters outside the BMP; shifting surrogates above them fixes that
- * without encoding every path.
- */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800) x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-    if (y >= 0xd800) y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+/** UTF-8 byte order of paths: the Merkle leaf order (src/merkle/order.ts). */
+export { compareUtf8 } from '../merkle/order.ts';

@@ -7,7 +7,8 @@ import { ExtractError } from './errors.ts';
 import { formatMode, symlinkEntry, type ExtractOptions, type ExtractionResult } from './extract-image.ts';
 import { DEFAULT_LIMITS, type ExtractLimits } from './limits.ts';
 import { checkModTime, formatModTime } from './mod-time.ts';
-import { compareUtf8, joinPath } from './paths.ts';
+import { compareUtf8, sortEntriesByPath } from '../merkle/order.ts';
+import { joinPath } from './paths.ts';
 
 /** The anomaly "layer" of a plain directory tree. */
 export const ROOTFS_LAYER = 'rootfs';
@@ -135,7 +136,9 @@ export async function extractRootfs(rootDir: string, options: ExtractOptions): P
         } catch (error) {
           throw unreadable(path, error);
         }
-        entriesByFacet[facet]!.push(symlinkEntry(path, target, checkedTime(mtimeMs, path, rootDir)));
+        entriesByFacet[facet]!.push(
+          symlinkEntry(path, target, formatModTime(checkedTime(mtimeMs, path, rootDir))),
+        );
       } else if (st.isFile()) {
         const facet = classifier.classify(path);
         const size = Number(st.size);
@@ -175,9 +178,12 @@ export async function extractRootfs(rootDir: string, options: ExtractOptions): P
     const dirPath = stack.pop()!;
     visit(dirPath, join(rootDir, dirPath), stack);
   }
-  for (const list of entriesByFacet) list.sort((a, b) => compareUtf8(a.path, b.path));
   anomalies.sort((a, b) => compareUtf8(a.path, b.path));
-  return { entriesByFacet, captured, report: { layers: 0, entriesRead, unmatchedFiles, anomalies } };
+  return {
+    entriesByFacet: entriesByFacet.map(sortEntriesByPath),
+    captured,
+    report: { layers: 0, entriesRead, unmatchedFiles, anomalies },
+  };
 }
 
 function checkedTime(ms: number, path: string, rootDir: string): number {

@@ -52,11 +52,18 @@ async function diffId(file: string, index: number): Promise<string> {
   for await (const c of first) (c as Buffer).copy(head);
   const gzip = head[0] === 0x1f && head[1] === 0x8b;
   const zstd = head.readUInt32LE(0) === 0xfd2fb528;
-  const output = gzip
-    ? stream.pipe(zlib.createGunzip({ chunkSize: 256 << 10 }))
-    : zstd
-      ? stream.pipe(zlib.createZstdDecompress({ chunkSize: 256 << 10 }))
-      : stream;
+  // FLOOR_RAW=1 (run.ts --raw-floor): inflate a gzip member's deflate body raw, skipping the CRC-32 as
+  // `stella seal` does (src/image/gzip-decoder.ts); only for the plain 10-byte header these layers have.
+  const raw = gzip && process.env.FLOOR_RAW === '1' && head[3] === 0;
+  const output = raw
+    ? createReadStream(file, { highWaterMark: 1 << 20, start: 10 }).pipe(
+        zlib.createInflateRaw({ chunkSize: 256 << 10 }),
+      )
+    : gzip
+      ? stream.pipe(zlib.createGunzip({ chunkSize: 256 << 10 }))
+      : zstd
+        ? stream.pipe(zlib.createZstdDecompress({ chunkSize: 256 << 10 }))
+        : stream;
   for await (const chunk of output) {
     hash.update(chunk as Buffer);
     uncompressed += (chunk as Buffer).byteLength;

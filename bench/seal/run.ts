@@ -2,7 +2,8 @@
  * Issue 2's seal benchmark: the floor against our reader (and `stella seal` itself), each run as its own
  * process, interleaved, N times; prints medians, ratios to the floor and peak RSS.
  *   node bench/seal/run.ts IMAGE_REF [--runs 7] [--stella] [--modes] [--all] [--compile-cache]
- * --modes adds the reader forced inline and forced onto workers; --all hashes every file, not only the
+ * --modes adds the reader forced inline and forced onto workers; --raw-floor adds the floor inflating gzip
+ * raw, without the CRC-32 that stella skips too; --all hashes every file, not only the
  * default facets' (the memory benchmark); --compile-cache runs every contender with NODE_COMPILE_CACHE
  * (V8 code cache on disk, filled by the warm-up runs), as a CLI that enables it would start.
  * IMAGE_REF is an `oci:` layout (the floor reads layouts only): the realistic corpus, or the synthetic
@@ -23,13 +24,14 @@ const { values, positionals } = parseArgs({
     stella: { type: 'boolean' },
     modes: { type: 'boolean' },
     'compile-cache': { type: 'boolean' },
+    'raw-floor': { type: 'boolean' },
     all: { type: 'boolean' },
   },
 });
 const ref = positionals[0];
 if (!ref?.startsWith('oci:'))
   throw new Error(
-    'usage: node bench/seal/run.ts oci:LAYOUT[:TAG] [--runs N] [--stella] [--modes] [--all] [--compile-cache]',
+    'usage: node bench/seal/run.ts oci:LAYOUT[:TAG] [--runs N] [--stella] [--modes] [--all] [--compile-cache] [--raw-floor]',
   );
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,6 +48,16 @@ const extract = (name: string, ...extra: string[]): Contender => ({
 });
 const contenders: Contender[] = [
   { name: 'floor', argv: [node, here('./floor.ts'), ref], ...(env ? { env } : {}) },
+  // The floor without gunzip's CRC-32, which stella does not compute either (the diff_id covers it).
+  ...(values['raw-floor']
+    ? [
+        {
+          name: 'floor (raw inflate)',
+          argv: [node, here('./floor.ts'), ref],
+          env: { ...(env ?? process.env), FLOOR_RAW: '1' },
+        },
+      ]
+    : []),
   extract('extract'),
 ];
 if (values.modes)

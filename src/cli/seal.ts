@@ -105,6 +105,8 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
     signing.catch((error: unknown) => keyFailed.abort(error));
     return signing;
   };
+  // Without layers to read (`rootfs:`) there is no first read to wait for: a bad key fails at once.
+  if (pool === undefined) void startSigning();
   const progress = progressBar(ctx.stderr, ctx.stderrIsTTY);
   const options = {
     facets,

@@ -34,11 +34,9 @@ export function isZeroBlock(block: Uint8Array): boolean {
 export function decodeHeader(block: Uint8Array): TarHeader {
   if (block.byteLength < TAR_BLOCK) throw new TarFormatError('short header block');
   verifyChecksum(block);
-  const magic = ascii(block, 257, 6);
-  const version = ascii(block, 263, 2);
   let name = text(block, 0, 100);
-  // Only POSIX ustar has a prefix field; GNU tar stores atime/ctime there.
-  if (magic === 'ustar\0' && version === '00') {
+  // Only POSIX ustar (magic "ustar\0", version "00") has a prefix field; GNU tar stores atime/ctime there.
+  if (bytesAt(block, 257, USTAR_MAGIC_AND_VERSION)) {
     const prefix = text(block, 345, 155);
     if (prefix.length > 0) name = `${prefix}/${name}`;
   }
@@ -55,15 +53,31 @@ export function decodeHeader(block: Uint8Array): TarHeader {
   };
 }
 
+const USTAR_MAGIC_AND_VERSION = [0x75, 0x73, 0x74, 0x61, 0x72, 0x00, 0x30, 0x30]; // "ustar\0" "00"
+
+function bytesAt(block: Uint8Array, offset: number, bytes: readonly number[]): boolean {
+  for (let i = 0; i < bytes.length; i++) if (block[offset + i] !== bytes[i]) return false;
+  return true;
+}
+
 function verifyChecksum(block: Uint8Array): void {
   const stored = readNumber(block, 148, 8, 'checksum');
-  let unsigned = 0;
-  let signed = 0;
+  // The sum of the bytes with the checksum field read as eight spaces; the signed sum differs from it by
+  // 256 for every byte above 127 (one pass, no branch per byte: this runs for every entry of a layer).
+  let sum = 0;
+  let high = 0;
   for (let i = 0; i < TAR_BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : block[i]!;
-    unsigned += b;
-    signed += b > 127 ? b - 256 : b;
+    const b = block[i]!;
+    sum += b;
+    high += b >>> 7;
   }
+  for (let i = 148; i < 156; i++) {
+    const b = block[i]!;
+    sum -= b;
+    high -= b >>> 7;
+  }
+  const unsigned = sum + 8 * 0x20;
+  const signed = unsigned - 256 * high;
   // Some historic writers summed signed bytes; both are accepted, as GNU tar and Go's archive/tar do.
   if (stored !== unsigned && stored !== signed) {
     throw new TarFormatError(`header checksum ${stored} does not match the header's bytes (${unsigned})`);
@@ -109,10 +123,6 @@ function text(block: Uint8Array, offset: number, length: number): string {
   const limit = offset + length;
   while (end < limit && block[end] !== 0) end++;
   return utf8.decode(block.subarray(offset, end));
-}
-
-function ascii(block: Uint8Array, offset: number, length: number): string {
-  return String.fromCharCode(...block.subarray(offset, offset + length));
 }
 
 /**

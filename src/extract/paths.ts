@@ -4,6 +4,25 @@
  * (the caller fails the layer, naming the entry).
  */
 export function normalizeEntryPath(raw: string): string | null {
+  // The usual name ("./usr/bin/env", "usr/lib/", "/etc/hosts") has nothing to collapse: its body is
+  // taken as it is. A body with an empty segment or one starting with "." goes the long way.
+  const start = raw.startsWith('./') ? 2 : raw.startsWith('/') ? 1 : 0;
+  const end = raw.length > start && raw.endsWith('/') ? raw.length - 1 : raw.length;
+  if (end > start) {
+    const body = raw.slice(start, end);
+    if (
+      body.charCodeAt(0) !== 0x2e && // "."
+      body.charCodeAt(0) !== 0x2f && // "/"
+      !body.endsWith('/') &&
+      !body.includes('//') &&
+      !body.includes('/.')
+    )
+      return `/${body}`;
+  }
+  return normalizeSegments(raw);
+}
+
+function normalizeSegments(raw: string): string | null {
   const out: string[] = [];
   for (const segment of raw.split('/')) {
     if (segment === '' || segment === '.') continue;

@@ -94,6 +94,17 @@ describe('gzipDecoder', () => {
     expect(out.equals(data)).toBe(true);
   });
 
+  it('reads a trailer and a next header split across writes at every point', async () => {
+    const data = Buffer.from('hello world '.repeat(100));
+    const stream = Buffer.concat([member({ data }), member({ data, name: 'second' })]);
+    const first = member({ data }).byteLength;
+    for (let cut = first - 10; cut < first + 12; cut++) {
+      const { out, error } = await decode(stream, [cut, cut + 3]);
+      expect(error, `cut at ${cut}`).toBeUndefined();
+      expect(out.equals(Buffer.concat([data, data])), `cut at ${cut}`).toBe(true);
+    }
+  });
+
   it('calls a stream cut short anywhere truncated (Z_BUF_ERROR), as gunzip does', async () => {
     const stream = Buffer.concat([
       member({ data: Buffer.from('first member '.repeat(50)), name: 'a.tar' }),

@@ -80,7 +80,8 @@ export function gzipDecoder(deliver: (chunk: Uint8Array) => void, chunkSize: num
         }
         case 'trailer': {
           const take = Math.min(8 - pending.byteLength, rest.byteLength);
-          pending = concat(pending, rest.subarray(0, take));
+          // Copied (8 bytes at most): `rest` may be a view of a chunk that is reused after this write.
+          pending = Uint8Array.from(concat(pending, rest.subarray(0, take)));
           rest = rest.subarray(take);
           if (pending.byteLength < 8) break;
           const isize = new DataView(pending.buffer, pending.byteOffset, 8).getUint32(4, true);

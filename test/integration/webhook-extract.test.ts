@@ -26,7 +26,13 @@ import { listTrustedKeys, trustStoreOf } from '../../src/store/trusted-keys.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
 import { validateRouter } from '../../src/server/validate.ts';
 import { createMetrics } from '../../src/telemetry/metrics.ts';
-import { writeOciLayout, type BuiltImage, type FixtureEntry } from '../fixtures/index.ts';
+import {
+  admissionReviewBody,
+  podObject,
+  writeOciLayout,
+  type BuiltImage,
+  type FixtureEntry,
+} from '../fixtures/index.ts';
 import { makeTestPki, readPem, type TestPki } from './registry/tls.ts';
 import { startRegistry, type RegistryProcess } from './registry/registry-process.ts';
 import { pushLayout } from './registry/skopeo.ts';
@@ -130,26 +136,12 @@ interface Answer {
 }
 
 function podReview(image: string, uid: string, dryRun = false): string {
-  const pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: `web-${uid}`, namespace: 'shop' },
-    spec: { containers: [{ name: 'web', image }] },
-  };
-  return JSON.stringify({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    request: {
-      uid,
-      kind: { group: '', version: 'v1', kind: 'Pod' },
-      resource: { group: '', version: 'v1', resource: 'pods' },
-      namespace: 'shop',
-      operation: 'CREATE',
-      userInfo: { username: 'alice' },
-      object: pod,
-      oldObject: null,
-      dryRun,
-    },
+  return admissionReviewBody({
+    uid,
+    userInfo: { username: 'alice' },
+    object: podObject(`web-${uid}`, [{ name: 'web', image }]),
+    oldObject: null,
+    dryRun,
   });
 }
 

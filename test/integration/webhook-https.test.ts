@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { admissionReview, podObject } from '../fixtures/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhook, type Webhook } from '../../src/admission/wiring/webhook.ts';
 import { loadServerConfig } from '../../src/config/server.ts';
@@ -53,26 +54,18 @@ function post(url: string, ca: string, body: string | Buffer, path = '/validate'
   });
 }
 
-function review(request: Record<string, unknown>): string {
+function review(request: object): string {
   return JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request });
 }
 
-const POD = {
+const POD = admissionReview({
   uid: '5f0e3c52-2d35-4d44-9b0c-0d8f3c1e0a11',
-  kind: { group: '', version: 'v1', kind: 'Pod' },
-  resource: { group: '', version: 'v1', resource: 'pods' },
-  namespace: 'shop',
   operation: 'DELETE',
   userInfo: { username: 'alice' },
   object: null,
-  oldObject: {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'web', namespace: 'shop' },
-    spec: { containers: [{ name: 'web', image: 'registry.invalid/shop/web:1' }] },
-  },
+  oldObject: podObject('web', [{ name: 'web', image: 'registry.invalid/shop/web:1' }]),
   dryRun: false,
-};
+}).request;
 
 describe('POST /validate over HTTPS (in process)', () => {
   let dir: string;

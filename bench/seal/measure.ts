@@ -118,3 +118,23 @@ export function wallsLine(samples: Map<string, Sample[]>): string {
     .map(([n, l]) => `${n}: ${l.map((s) => (s.wallMs / 1000).toFixed(2)).join(' ')}`)
     .join(' | ')}`;
 }
+
+/**
+ * Per round, each contender's wall over the baseline's in the same round (they ran seconds apart), then
+ * the median and the quartiles of those ratios: steadier than a ratio of medians when the host's speed
+ * drifts during a run.
+ */
+export function pairedRatiosLine(samples: Map<string, Sample[]>, baseline: string): string {
+  const base = samples.get(baseline)!;
+  const parts: string[] = [];
+  for (const [name, list] of samples) {
+    if (name === baseline) continue;
+    const ratios = list.map((s, i) => s.wallMs / base[i]!.wallMs).sort((a, b) => a - b);
+    const q = (p: number): number =>
+      ratios[Math.min(ratios.length - 1, Math.floor(p * (ratios.length - 1)))]!;
+    parts.push(
+      `${name} ${median(ratios).toFixed(3)} (quartiles ${q(0.25).toFixed(3)}–${q(0.75).toFixed(3)})`,
+    );
+  }
+  return `paired wall ratios to ${baseline}, per round: ${parts.join(' | ')}`;
+}

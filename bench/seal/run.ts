@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatLoad, interleave, table, wallsLine, type Contender } from './measure.ts';
+import { formatLoad, interleave, pairedRatiosLine, table, wallsLine, type Contender } from './measure.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -92,6 +92,7 @@ try {
     `image ${ref}; ${runs} runs each, interleaved; load average (1/5/15 min) ${formatLoad(loadBefore)} → ${formatLoad(loadAfter)}`,
   );
   console.log(table(samples, 'floor'));
+  console.log(pairedRatiosLine(samples, 'floor'));
   console.log(wallsLine(samples));
 } finally {
   await rm(work, { recursive: true, force: true });

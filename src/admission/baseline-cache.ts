@@ -1,6 +1,7 @@
 import { CacheCounters, type CacheStats } from './cache-stats.ts';
 import type { CacheInvalidation } from './decision-cache.ts';
 import type { ApprovedBaseline } from './ports.ts';
+import { TtlLru, type TtlLruOptions } from './ttl-lru.ts';
 
 /**
  * Each repository's latest approval as the webhook last read it, per (tenant, repository), `null` for "no
@@ -14,10 +15,7 @@ import type { ApprovedBaseline } from './ports.ts';
  * kept. A load is tracked from the moment it is asked: an invalidation that arrives while it is in flight
  * (its answer may predate the approval) keeps its answer out of the cache.
  */
-export interface BaselineCacheOptions {
-  readonly maxEntries: number;
-  readonly ttlMs: number;
-  readonly now?: () => number;
+export interface BaselineCacheOptions extends TtlLruOptions {
   /** False while invalidations cannot arrive (no LISTEN connection): the cache is bypassed. */
   readonly active?: () => boolean;
 }
@@ -31,7 +29,6 @@ interface Entry {
   readonly tenant: string;
   readonly repository: string;
   readonly value: Value;
-  readonly expiresAt: number;
 }
 
 /** A load in flight; `stale` once an invalidation matching it arrived. */
@@ -58,19 +55,13 @@ function matches(event: CacheInvalidation, item: { tenant: string; repository: s
 }
 
 export class BaselineCache {
-  readonly #entries = new Map<string, Entry>();
   readonly #pending = new Set<Pending>();
-  readonly #options: BaselineCacheOptions;
-  readonly #now: () => number;
   readonly #active: () => boolean;
   readonly #counters = new CacheCounters();
+  readonly #entries: TtlLru<Entry>;
 
   constructor(options: BaselineCacheOptions = DEFAULT_BASELINE_CACHE) {
-    if (!(options.maxEntries >= 1) || !(options.ttlMs > 0)) {
-      throw new RangeError('baseline cache: maxEntries must be ≥ 1 and ttlMs > 0');
-    }
-    this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#entries = new TtlLru('baseline cache', options, this.#counters);
     this.#active = options.active ?? (() => true);
   }
 
@@ -94,34 +85,15 @@ export class BaselineCache {
     }
     const id = keyOf(tenant, repository);
     const entry = this.#entries.get(id);
-    if (entry !== undefined) {
-      this.#entries.delete(id);
-      if (entry.expiresAt > this.#now()) {
-        this.#entries.set(id, entry);
-        this.#counters.hits += 1;
-        return entry.value;
-      }
-    }
-    this.#counters.misses += 1;
+    if (entry !== undefined) return entry.value;
     const pending: Pending = { tenant, repository, stale: false };
     this.#pending.add(pending);
     try {
       const value = await load();
-      if (!pending.stale && this.#active()) this.#set(id, { tenant, repository, value });
+      if (!pending.stale && this.#active()) this.#entries.set(id, { tenant, repository, value });
       return value;
     } finally {
       this.#pending.delete(pending);
-    }
-  }
-
-  #set(id: string, item: Omit<Entry, 'expiresAt'>): void {
-    this.#entries.delete(id);
-    this.#entries.set(id, { ...item, expiresAt: this.#now() + this.#options.ttlMs });
-    while (this.#entries.size > this.#options.maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.#entries.delete(oldest.value);
-      this.#counters.evictions += 1;
     }
   }
 
@@ -135,21 +107,10 @@ export class BaselineCache {
 
   #drop(event: Exclude<CacheInvalidation, { kind: 'vex' }>): number {
     for (const pending of this.#pending) if (matches(event, pending)) pending.stale = true;
-    if (event.kind === 'all') {
-      const dropped = this.#entries.size;
-      this.#entries.clear();
-      return dropped;
-    }
-    if (event.kind === 'baseline' && event.repository !== undefined) {
+    if (event.kind === 'all') return this.#entries.clear();
+    if (event.repository !== undefined) {
       return this.#entries.delete(keyOf(event.tenant, event.repository)) ? 1 : 0;
     }
-    let dropped = 0;
-    for (const [id, entry] of this.#entries) {
-      if (matches(event, entry)) {
-        this.#entries.delete(id);
-        dropped += 1;
-      }
-    }
-    return dropped;
+    return this.#entries.deleteWhere((entry) => matches(event, entry));
   }
 }

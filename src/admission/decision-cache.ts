@@ -2,6 +2,7 @@ import { CacheInvalidation } from '../model/cache-invalidation.ts';
 import { CacheCounters, type CacheStats } from './cache-stats.ts';
 import type { ImageEvaluation } from './outcome.ts';
 import type { DecisionCachePort, DecisionKey } from './ports.ts';
+import { TtlLru, type TtlLruOptions } from './ttl-lru.ts';
 
 /**
  * Verdicts keyed by (tenant, baseline digest, current digest, policy version): digests, never tags
@@ -22,38 +23,21 @@ export function parseCacheInvalidation(payload: string): CacheInvalidation {
   }
 }
 
-export interface DecisionCacheOptions {
-  readonly maxEntries: number;
-  readonly ttlMs: number;
-  readonly now?: () => number;
-}
+export type DecisionCacheOptions = TtlLruOptions;
 
 export const DEFAULT_DECISION_CACHE: DecisionCacheOptions = { maxEntries: 10_000, ttlMs: 10 * 60_000 };
-
-interface Entry {
-  readonly key: DecisionKey;
-  readonly value: ImageEvaluation;
-  readonly expiresAt: number;
-}
 
 function keyString(key: DecisionKey): string {
   return `${key.tenant}\u0000${key.baselineDigest}\u0000${key.currentDigest}\u0000${key.policyVersion}`;
 }
 
-/** A least-recently-used map with a time to live: a Map keeps insertion order, so re-inserting on read
- * moves an entry to the young end and the first key is always the eviction candidate. */
+/** Verdicts in a least-recently-used map with a time to live (ttl-lru.ts). */
 export class DecisionCache implements DecisionCachePort {
-  readonly #entries = new Map<string, Entry>();
-  readonly #options: DecisionCacheOptions;
-  readonly #now: () => number;
   readonly #counters = new CacheCounters();
+  readonly #entries: TtlLru<{ readonly key: DecisionKey; readonly value: ImageEvaluation }>;
 
   constructor(options: DecisionCacheOptions = DEFAULT_DECISION_CACHE) {
-    if (!(options.maxEntries >= 1) || !(options.ttlMs > 0)) {
-      throw new RangeError('decision cache: maxEntries must be ≥ 1 and ttlMs > 0');
-    }
-    this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#entries = new TtlLru('decision cache', options, this.#counters);
   }
 
   get size(): number {
@@ -69,30 +53,11 @@ export class DecisionCache implements DecisionCachePort {
   }
 
   get(key: DecisionKey): ImageEvaluation | undefined {
-    const id = keyString(key);
-    const entry = this.#entries.get(id);
-    if (entry !== undefined) {
-      this.#entries.delete(id);
-      if (entry.expiresAt > this.#now()) {
-        this.#entries.set(id, entry);
-        this.#counters.hits += 1;
-        return entry.value;
-      }
-    }
-    this.#counters.misses += 1;
-    return undefined;
+    return this.#entries.get(keyString(key))?.value;
   }
 
   set(key: DecisionKey, value: ImageEvaluation): void {
-    const id = keyString(key);
-    this.#entries.delete(id);
-    this.#entries.set(id, { key, value, expiresAt: this.#now() + this.#options.ttlMs });
-    while (this.#entries.size > this.#options.maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.#entries.delete(oldest.value);
-      this.#counters.evictions += 1;
-    }
+    this.#entries.set(keyString(key), { key, value });
   }
 
   /**
@@ -101,27 +66,15 @@ export class DecisionCache implements DecisionCachePort {
    */
   invalidate(event: CacheInvalidation): number {
     if (event.kind === 'baseline' && event.repository !== undefined) return 0;
-    const dropped = this.#drop(event);
+    const dropped =
+      event.kind === 'all'
+        ? this.#entries.clear()
+        : this.#entries.deleteWhere(
+            ({ key }) =>
+              key.tenant === event.tenant &&
+              (event.kind === 'baseline' || key.currentDigest === event.imageDigest),
+          );
     this.#counters.invalidated(event.kind, dropped);
-    return dropped;
-  }
-
-  #drop(event: CacheInvalidation): number {
-    if (event.kind === 'all') {
-      const dropped = this.#entries.size;
-      this.#entries.clear();
-      return dropped;
-    }
-    let dropped = 0;
-    for (const [id, entry] of this.#entries) {
-      const match =
-        entry.key.tenant === event.tenant &&
-        (event.kind === 'baseline' || entry.key.currentDigest === event.imageDigest);
-      if (match) {
-        this.#entries.delete(id);
-        dropped += 1;
-      }
-    }
     return dropped;
   }
 }

@@ -1,31 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
-import { captureContext } from '../../src/cli/test-context.ts';
 import { storeConfig } from '../../src/config/store.ts';
-import { renderCrdFiles } from '../../src/k8s/crd-yaml.ts';
 import type { DsseEnvelope } from '../../src/model/seal.ts';
 import { Tenant } from '../../src/model/tenant.ts';
 import { withStore } from '../../src/store/open.ts';
 import { submitVex } from '../../src/store/vex.ts';
 import { writeOciLayout, type FixtureImage } from '../../test/fixtures/index.ts';
-import { makeTestPki, readPem, type TestPki } from '../../test/integration/registry/tls.ts';
-import {
-  freePort,
-  startRegistry,
-  type RegistryProcess,
-} from '../../test/integration/registry/registry-process.ts';
+import type { TestPki } from '../../test/integration/registry/tls.ts';
+import { freePort, type RegistryProcess } from '../../test/integration/registry/registry-process.ts';
 import { pushLayout } from '../../test/integration/registry/skopeo.ts';
-import { startCluster, type Cluster } from '../cluster/cluster.ts';
-import { toolPaths } from '../tools/paths.ts';
+import type { Cluster } from '../cluster/cluster.ts';
 import {
   ENFORCE,
+  PG_ADMIN,
+  startWebhookEnvironment,
+  type WebhookEnvironment,
   httpsGet,
-  kubectlFor,
   startServeChild,
   webhookConfiguration,
   withClient,
@@ -35,8 +27,6 @@ import {
 // Issue 6 acceptance through a real kube-apiserver: `stella serve` as a child process over HTTPS on
 // loopback, registered with a ValidatingWebhookConfiguration (url clientConfig, caBundle, the enforce
 // label, NoneOnDryRun, Fail). Missing binaries or PostgreSQL FAIL the suite with the reason.
-
-const PG_ADMIN = process.env.ZASTAVA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const v1: FixtureImage = {
   layers: [
@@ -54,21 +44,16 @@ const v2: FixtureImage = {
 
 let dir: string;
 let cluster: Cluster;
+let e2e: WebhookEnvironment | undefined;
 let registry: RegistryProcess;
 let pki: TestPki;
-let kubectlBin: string;
 let dbName: string;
 let dbUrl: string;
 let serve: ServeChild | undefined;
-const env: Record<string, string> = {};
 
-async function stella(...args: string[]) {
-  const ctx = captureContext(env);
-  const code = await runCli(args, ctx);
-  return { code, out: ctx.out(), err: ctx.err() };
-}
+const stella = (...args: string[]) => e2e!.stella(...args);
 
-const kubectl = (args: string[], input?: string) => kubectlFor(kubectlBin, cluster.kubeconfig)(args, input);
+const kubectl = (args: string[], input?: string) => e2e!.kubectl(args, input);
 
 const admin = withClient;
 
@@ -109,22 +94,8 @@ let ca: string;
 const digests: Record<string, string> = {};
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'zastava-e2e-webhook-'));
-  kubectlBin = (await toolPaths()).bin.kubectl;
-  cluster = await startCluster();
-  registry = await startRegistry({ dir: join(dir, 'registry') });
-  pki = await makeTestPki(await mkdir(join(dir, 'pki'), { recursive: true }).then(() => join(dir, 'pki')));
-  ca = await readPem(pki.caFile);
-
-  dbName = `zastava_e2e_${randomBytes(4).toString('hex')}`;
-  await admin(PG_ADMIN, (c) => c.query(`CREATE DATABASE ${dbName}`));
-  dbUrl = new URL(PG_ADMIN).toString().replace(/\/[^/]*$/, `/${dbName}`);
-  Object.assign(env, {
-    DATABASE_URL: dbUrl,
-    ZASTAVA_DATA_DIR: join(dir, 'data'),
-    STELLA_SEALED_BY: 'ci',
-    USER: 'e2e',
-  });
+  e2e = await startWebhookEnvironment('zastava-e2e-webhook-');
+  ({ dir, cluster, registry, pki, ca, dbName, dbUrl } = e2e);
 
   const layout = join(dir, 'layout');
   await writeOciLayout(layout, v1, { tag: 'v1' });
@@ -165,12 +136,7 @@ beforeAll(async () => {
   }
 
   // policies: Block and RequireVex on the config facet for two repositories
-  for (const [file, text] of renderCrdFiles()) await writeFile(join(dir, file.replace(/\//g, '_')), text);
-  for (const [file] of renderCrdFiles()) {
-    const r = await kubectl(['apply', '-f', join(dir, file.replace(/\//g, '_'))]);
-    expect(r.code, r.err).toBe(0);
-  }
-  await kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  await e2e.applyCrds();
   const policies = `apiVersion: zastava.stellaops.io/v1alpha1
 kind: ClusterFacetPolicy
 metadata: {name: blocked}
@@ -217,10 +183,7 @@ spec:
 
 afterAll(async () => {
   await serve?.stop();
-  await registry?.stop();
-  await cluster?.stop();
-  await admin(PG_ADMIN, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch(() => {});
-  await rm(dir, { recursive: true, force: true });
+  await e2e?.stop();
 });
 
 describe('the admission webhook through kube-apiserver', () => {
@@ -269,7 +232,7 @@ describe('the admission webhook through kube-apiserver', () => {
     const sign = await stella('vex', 'sign', doc, '--key', join(dir, 'k.key'), '--output', signed);
     expect(sign.code, sign.err).toBe(0);
     const envelope = JSON.parse(await readFile(signed, 'utf8')) as DsseEnvelope;
-    await withStore(storeConfig(env), (store) =>
+    await withStore(storeConfig(e2e!.env), (store) =>
       submitVex(
         store,
         Tenant.parse('default'),

@@ -1,30 +1,24 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.ts';
-import { captureContext } from '../../src/cli/test-context.ts';
-import { renderCrdFiles } from '../../src/k8s/crd-yaml.ts';
 import { writeOciLayout, type BuiltImage, type FixtureEntry } from '../../test/fixtures/index.ts';
-import { makeTestPki, readPem, type TestPki } from '../../test/integration/registry/tls.ts';
+import type { TestPki } from '../../test/integration/registry/tls.ts';
 import {
   freePort,
   startRegistry,
   type RegistryProcess,
 } from '../../test/integration/registry/registry-process.ts';
 import { pushLayout } from '../../test/integration/registry/skopeo.ts';
-import { startCluster, type Cluster } from '../cluster/cluster.ts';
-import { toolPaths } from '../tools/paths.ts';
+import type { Cluster } from '../cluster/cluster.ts';
 import {
   ENFORCE,
   httpsGet,
-  kubectlFor,
   startServeChild,
+  startWebhookEnvironment,
   webhookConfiguration,
   withClient,
   type ServeChild,
+  type WebhookEnvironment,
 } from './harness.ts';
 
 // Extraction on a miss through a real kube-apiserver: `stella serve --seal-key` as a child process, the
@@ -33,8 +27,6 @@ import {
 // decides on the drift. A second registry requires htpasswd credentials: the webhook reads it with the
 // pod's imagePullSecrets (dockerconfigjson Secrets read through the API server). Missing binaries or
 // PostgreSQL FAIL the suite with the reason.
-
-const PG_ADMIN = process.env.ZASTAVA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const BASE: FixtureEntry[] = [
   { type: 'file', path: '/usr/bin/app', content: 'build 1', mode: 0o755 },
@@ -51,23 +43,17 @@ const CHANGES: Record<string, FixtureEntry[]> = {
 
 let dir: string;
 let cluster: Cluster;
+let e2e: WebhookEnvironment | undefined;
 let registry: RegistryProcess;
 let pki: TestPki;
 let ca: string;
-let kubectlBin: string;
-let dbName: string;
 let dbUrl: string;
 let serve: ServeChild | undefined;
-const env: Record<string, string> = {};
 const images: Record<string, BuiltImage | undefined> = {};
 
-async function stella(...args: string[]) {
-  const ctx = captureContext(env);
-  const code = await runCli(args, ctx);
-  return { code, out: ctx.out(), err: ctx.err() };
-}
+const stella = (...args: string[]) => e2e!.stella(...args);
 
-const kubectl = (args: string[], input?: string) => kubectlFor(kubectlBin, cluster.kubeconfig)(args, input);
+const kubectl = (args: string[], input?: string) => e2e!.kubectl(args, input);
 
 const sql = <T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []) =>
   withClient(url, async (c) => (await c.query<T>(text, params)).rows);
@@ -93,23 +79,8 @@ spec:
 `;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'zastava-e2e-extract-'));
-  kubectlBin = (await toolPaths()).bin.kubectl;
-  cluster = await startCluster();
-  registry = await startRegistry({ dir: join(dir, 'registry') });
-  await mkdir(join(dir, 'pki'));
-  pki = await makeTestPki(join(dir, 'pki'));
-  ca = await readPem(pki.caFile);
-
-  dbName = `zastava_e2e_${randomBytes(4).toString('hex')}`;
-  await sql(PG_ADMIN, `CREATE DATABASE ${dbName}`);
-  dbUrl = new URL(PG_ADMIN).toString().replace(/\/[^/]*$/, `/${dbName}`);
-  Object.assign(env, {
-    DATABASE_URL: dbUrl,
-    ZASTAVA_DATA_DIR: join(dir, 'data'),
-    STELLA_SEALED_BY: 'ci',
-    USER: 'e2e',
-  });
+  e2e = await startWebhookEnvironment('zastava-e2e-extract-');
+  ({ dir, cluster, registry, pki, ca, dbUrl } = e2e);
 
   const layout = join(dir, 'layout');
   [images.v1] = await writeOciLayout(layout, { layers: [{ entries: BASE }] }, { tag: 'v1' });
@@ -143,13 +114,7 @@ beforeAll(async () => {
 
   // the policy CRDs (none is created: the defaults and the baseline's sealed quotas decide), so the
   // informer syncs and /readyz answers
-  for (const [file, text] of renderCrdFiles()) {
-    const path = join(dir, file.replace(/\//g, '_'));
-    await writeFile(path, text);
-    const r = await kubectl(['apply', '-f', path]);
-    expect(r.code, r.err).toBe(0);
-  }
-  await kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  await e2e.applyCrds();
 
   serve = await startServeChild({
     port: await freePort(),
@@ -172,10 +137,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await serve?.stop();
-  await registry?.stop();
-  await cluster?.stop();
-  await sql(PG_ADMIN, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-  await rm(dir, { recursive: true, force: true });
+  await e2e?.stop();
 });
 
 describe('extraction on a miss through kube-apiserver', () => {

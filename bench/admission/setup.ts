@@ -22,6 +22,8 @@ export interface BenchWorld {
   readonly tenant: string;
   readonly images: BenchImages;
   readonly digests: { readonly baseline: string; readonly drifted: string };
+  /** `stella ARGS` in this process against the world's schema and tenant; its stdout; throws on failure. */
+  readonly stella: (...args: string[]) => Promise<string>;
   /** Stops the registry and drops the schema; removes the directory unless `keepDir`. */
   cleanup(keepDir?: boolean): Promise<void>;
 }
@@ -104,6 +106,7 @@ export async function prepareWorld(databaseUrl: string): Promise<BenchWorld> {
       schema,
       tenant,
       digests,
+      stella,
       images: {
         baseline: (repository) => `${host}/${repository}@${digests.baseline}`,
         drifted: (repository) => `${host}/${repository}@${digests.drifted}`,

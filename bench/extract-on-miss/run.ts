@@ -19,8 +19,6 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { runCli } from '../../src/cli/main.ts';
-import { captureContext } from '../../src/cli/test-context.ts';
 import { admissionReviewBody, podObject } from '../../test/fixtures/index.ts';
 import { corpusDir } from '../../test/fixtures/realistic/corpus.ts';
 import { pushLayout } from '../../test/integration/registry/skopeo.ts';
@@ -60,20 +58,7 @@ if (!existsSync(join(corpus, 'corpus.json')))
 const world = await prepareWorld(databaseUrl);
 let server: ServeChild | undefined;
 try {
-  const env = {
-    DATABASE_URL: databaseUrl,
-    ZASTAVA_DATABASE_SCHEMA: world.schema,
-    ZASTAVA_TENANT: world.tenant,
-    ZASTAVA_DATA_DIR: join(world.dir, 'cli-data'),
-    STELLA_SEALED_BY: 'bench',
-    USER: 'bench',
-  };
-  const stella = async (...args: string[]) => {
-    const ctx = captureContext(env);
-    const code = await runCli(args, ctx);
-    if (code !== 0) throw new Error(`stella ${args.join(' ')} exited ${code}: ${ctx.err()}`);
-    return ctx.out();
-  };
+  const { stella } = world;
   const repo = `${world.registry.host}/bench/debian`;
   for (const tag of ['base', 'current', 'rebuild'])
     await pushLayout(join(corpus, 'layout'), tag, `${repo}:${tag}`);

@@ -2,7 +2,9 @@
  * What the seal benchmarks share: one contender run as its own process under GNU time (wall, CPU of
  * every thread and child, peak RSS), interleaved rounds, medians, and a table of ratios.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 
 export interface Contender {
@@ -137,4 +139,32 @@ export function pairedRatiosLine(samples: Map<string, Sample[]>, baseline: strin
     );
   }
   return `paired wall ratios to ${baseline}, per round: ${parts.join(' | ')}`;
+}
+
+const STELLA = fileURLToPath(new URL('../../bin/stella.js', import.meta.url));
+
+/**
+ * `stella seal` as users run it (`node bin/stella.js`): generates a key in `work` once, and gives the
+ * argv that seals `image` with it into `work/OUTPUT` as JSON; `nodeArgs` go before the script (a preload
+ * hook), `extra` after the image (`--facets FILE`).
+ */
+export function stellaSeal(
+  work: string,
+): (image: string, output: string, options?: { nodeArgs?: string[]; extra?: string[] }) => string[] {
+  const key = join(work, 'bench');
+  execFileSync(process.execPath, [STELLA, 'keys', 'generate', '--output-prefix', key], { stdio: 'ignore' });
+  return (image, output, options = {}) => [
+    process.execPath,
+    ...(options.nodeArgs ?? []),
+    STELLA,
+    'seal',
+    image,
+    '--key',
+    `${key}.key`,
+    ...(options.extra ?? []),
+    '--format',
+    'json',
+    '--output',
+    join(work, output),
+  ];
 }

@@ -28,7 +28,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { startRegistry, type RegistryProcess } from '../../test/integration/registry/registry-process.ts';
 import { pushLayout } from '../../test/integration/registry/skopeo.ts';
-import { formatLoad, interleave, median, table, wallsLine, type Contender, type Sample } from './measure.ts';
+import {
+  formatLoad,
+  interleave,
+  median,
+  stellaSeal,
+  table,
+  wallsLine,
+  type Contender,
+  type Sample,
+} from './measure.ts';
 
 const run = promisify(execFile);
 const { values, positionals } = parseArgs({
@@ -46,7 +55,6 @@ const usage =
 if (!ref?.startsWith('oci:')) throw new Error(usage);
 const [layout, tag = 'latest'] = ref.slice(4).split(':') as [string, string | undefined];
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const stella = join(root, 'bin/stella.js');
 
 // ---- tools ---------------------------------------------------------------------------------------------
 
@@ -106,23 +114,11 @@ const available = (peer: string): boolean => !missing.some((m) => m.peer === pee
 const work = await mkdtemp(join(tmpdir(), 'zastava-peers-'));
 let registry: RegistryProcess | undefined;
 try {
-  const key = join(work, 'bench');
-  execFileSync(process.execPath, [stella, 'keys', 'generate', '--output-prefix', key], { stdio: 'ignore' });
   const allFacets = join(work, 'all-files.yaml');
   await writeFile(allFacets, 'facets:\n  - facetId: all\n    type: Custom\n    includeGlobs: ["/**"]\n');
-  const sealArgs = (image: string, out: string, all: boolean): string[] => [
-    process.execPath,
-    stella,
-    'seal',
-    image,
-    '--key',
-    `${key}.key`,
-    ...(all ? ['--facets', allFacets] : []),
-    '--format',
-    'json',
-    '--output',
-    join(work, out),
-  ];
+  const seal = stellaSeal(work);
+  const sealArgs = (image: string, out: string, all: boolean): string[] =>
+    seal(image, out, all ? { extra: ['--facets', allFacets] } : {});
 
   const contenders: Contender[] = [
     { name: 'floor', argv: [process.execPath, join(root, 'bench/seal/floor.ts'), ref] },

@@ -9,13 +9,20 @@
  * IMAGE_REF is an `oci:` layout (the floor reads layouts only): the realistic corpus, or the synthetic
  * image from bench/seal/make-synthetic.ts. Wall and CPU come from GNU time (all threads of the process).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatLoad, interleave, pairedRatiosLine, table, wallsLine, type Contender } from './measure.ts';
+import {
+  formatLoad,
+  interleave,
+  pairedRatiosLine,
+  stellaSeal,
+  table,
+  wallsLine,
+  type Contender,
+} from './measure.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,7 +41,6 @@ if (!ref?.startsWith('oci:'))
     'usage: node bench/seal/run.ts oci:LAYOUT[:TAG] [--runs N] [--stella] [--modes] [--all] [--compile-cache] [--raw-floor]',
   );
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const node = process.execPath;
 
 const work = await mkdtemp(join(tmpdir(), 'zastava-bench-'));
@@ -63,24 +69,9 @@ const contenders: Contender[] = [
 if (values.modes)
   contenders.push(extract('extract --inline', '--inline'), extract('extract --workers', '--workers'));
 if (values.stella) {
-  const key = join(work, 'bench');
-  execFileSync(node, [join(root, 'bin/stella.js'), 'keys', 'generate', '--output-prefix', key], {
-    stdio: 'ignore',
-  });
   contenders.push({
     name: 'stella seal',
-    argv: [
-      node,
-      join(root, 'bin/stella.js'),
-      'seal',
-      ref,
-      '--key',
-      `${key}.key`,
-      '--format',
-      'json',
-      '--output',
-      join(work, 'seals.json'),
-    ],
+    argv: stellaSeal(work)(ref, 'seals.json'),
     ...(env ? { env } : {}),
   });
 }

@@ -6,13 +6,12 @@
  * first read to its last byte), and the tail (from there to the process's end, teardown included).
  *   node bench/seal/timeline.ts oci:LAYOUT[:TAG] [--runs 9]
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatLoad, interleave, median, type Contender, type Sample } from './measure.ts';
+import { formatLoad, interleave, median, stellaSeal, type Contender, type Sample } from './measure.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,34 +26,14 @@ const ref = positionals[0];
 if (!ref?.startsWith('oci:')) throw new Error(USAGE);
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const node = process.execPath;
 const hook = ['--import', here('./timeline-hook.ts')];
 const work = await mkdtemp(join(tmpdir(), 'zastava-timeline-'));
 
 try {
-  const key = join(work, 'bench');
-  execFileSync(node, [join(root, 'bin/stella.js'), 'keys', 'generate', '--output-prefix', key], {
-    stdio: 'ignore',
-  });
   const contenders: Contender[] = [
     { name: 'floor', argv: [node, ...hook, here('./floor.ts'), ref] },
-    {
-      name: 'stella seal',
-      argv: [
-        node,
-        ...hook,
-        join(root, 'bin/stella.js'),
-        'seal',
-        ref,
-        '--key',
-        `${key}.key`,
-        '--format',
-        'json',
-        '--output',
-        join(work, 'seals.json'),
-      ],
-    },
+    { name: 'stella seal', argv: stellaSeal(work)(ref, 'seals.json', { nodeArgs: hook }) },
   ];
   const runs = Number(values.runs);
   const { samples, loadBefore, loadAfter } = await interleave(contenders, runs);

@@ -8,10 +8,8 @@ import { Tenant } from '../../src/model/tenant.ts';
 import { withStore } from '../../src/store/open.ts';
 import { submitVex } from '../../src/store/vex.ts';
 import { writeOciLayout, type FixtureImage } from '../../test/fixtures/index.ts';
-import type { TestPki } from '../../test/integration/registry/tls.ts';
-import { freePort, type RegistryProcess } from '../../test/integration/registry/registry-process.ts';
+import type { RegistryProcess } from '../../test/integration/registry/registry-process.ts';
 import { pushLayout } from '../../test/integration/registry/skopeo.ts';
-import type { Cluster } from '../cluster/cluster.ts';
 import {
   ENFORCE,
   PG_ADMIN,
@@ -43,10 +41,8 @@ const v2: FixtureImage = {
 };
 
 let dir: string;
-let cluster: Cluster;
 let e2e: WebhookEnvironment | undefined;
 let registry: RegistryProcess;
-let pki: TestPki;
 let dbName: string;
 let dbUrl: string;
 let serve: ServeChild | undefined;
@@ -95,7 +91,7 @@ const digests: Record<string, string> = {};
 
 beforeAll(async () => {
   e2e = await startWebhookEnvironment('zastava-e2e-webhook-');
-  ({ dir, cluster, registry, pki, ca, dbName, dbUrl } = e2e);
+  ({ dir, registry, ca, dbName, dbUrl } = e2e);
 
   const layout = join(dir, 'layout');
   await writeOciLayout(layout, v1, { tag: 'v1' });
@@ -155,14 +151,7 @@ spec:
   expect(p.code, p.err).toBe(0);
 
   // stella serve, as a child process
-  serve = await startServeChild({
-    port: await freePort(),
-    pki,
-    ca,
-    kubeconfig: cluster.kubeconfig,
-    databaseUrl: dbUrl,
-    env: { ZASTAVA_DATA_DIR: join(dir, 'serve-data') },
-  });
+  serve = await startServeChild(e2e);
 
   const hook = webhookConfiguration('zastava-e2e', serve.url, ca, [
     { apiGroup: '', resources: ['pods', 'pods/ephemeralcontainers'] },

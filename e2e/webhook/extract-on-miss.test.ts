@@ -2,14 +2,8 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeOciLayout, type BuiltImage, type FixtureEntry } from '../../test/fixtures/index.ts';
-import type { TestPki } from '../../test/integration/registry/tls.ts';
-import {
-  freePort,
-  startRegistry,
-  type RegistryProcess,
-} from '../../test/integration/registry/registry-process.ts';
+import { startRegistry, type RegistryProcess } from '../../test/integration/registry/registry-process.ts';
 import { pushLayout } from '../../test/integration/registry/skopeo.ts';
-import type { Cluster } from '../cluster/cluster.ts';
 import {
   ENFORCE,
   httpsGet,
@@ -42,10 +36,8 @@ const CHANGES: Record<string, FixtureEntry[]> = {
 };
 
 let dir: string;
-let cluster: Cluster;
 let e2e: WebhookEnvironment | undefined;
 let registry: RegistryProcess;
-let pki: TestPki;
 let ca: string;
 let dbUrl: string;
 let serve: ServeChild | undefined;
@@ -80,7 +72,7 @@ spec:
 
 beforeAll(async () => {
   e2e = await startWebhookEnvironment('zastava-e2e-extract-');
-  ({ dir, cluster, registry, pki, ca, dbUrl } = e2e);
+  ({ dir, registry, ca, dbUrl } = e2e);
 
   const layout = join(dir, 'layout');
   [images.v1] = await writeOciLayout(layout, { layers: [{ entries: BASE }] }, { tag: 'v1' });
@@ -116,14 +108,7 @@ beforeAll(async () => {
   // informer syncs and /readyz answers
   await e2e.applyCrds();
 
-  serve = await startServeChild({
-    port: await freePort(),
-    pki,
-    ca,
-    kubeconfig: cluster.kubeconfig,
-    databaseUrl: dbUrl,
-    env: { ZASTAVA_DATA_DIR: join(dir, 'serve-data'), ZASTAVA_SEAL_KEY: join(dir, 'zastava-seal.key') },
-  });
+  serve = await startServeChild(e2e, { ZASTAVA_SEAL_KEY: join(dir, 'zastava-seal.key') });
 
   const hook = webhookConfiguration('zastava-e2e-extract', serve.url, ca, [
     { apiGroup: '', resources: ['pods'] },

@@ -8,7 +8,11 @@ import { expect } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { captureContext } from '../../src/cli/test-context.ts';
 import { renderCrdFiles } from '../../src/k8s/crd-yaml.ts';
-import { startRegistry, type RegistryProcess } from '../../test/integration/registry/registry-process.ts';
+import {
+  freePort,
+  startRegistry,
+  type RegistryProcess,
+} from '../../test/integration/registry/registry-process.ts';
 import { makeTestPki, readPem, type TestPki } from '../../test/integration/registry/tls.ts';
 import { startServeChild as startServe, type ServeChild } from '../../test/integration/serve-child.ts';
 import { startCluster, type Cluster } from '../cluster/cluster.ts';
@@ -145,24 +149,22 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
 }
 
 /**
- * `stella serve` over HTTPS on loopback with the cluster's kubeconfig and the database, ready (`/readyz`
- * 200, certificate checked against the test CA); `env` adds to the process environment.
+ * `stella serve` over HTTPS on loopback, on a free port, with the environment's cluster, database and
+ * certificate, its data in `dir/serve-data`; ready (`/readyz` 200, certificate checked against the test
+ * CA). `env` adds to the process environment.
  */
-export function startServeChild(options: {
-  readonly port: number;
-  readonly pki: TestPki;
-  readonly ca: string;
-  readonly kubeconfig: string;
-  readonly databaseUrl: string;
-  readonly env: Record<string, string>;
-}): Promise<ServeChild> {
+export async function startServeChild(
+  environment: WebhookEnvironment,
+  env: Record<string, string> = {},
+): Promise<ServeChild> {
+  const { pki, ca, cluster, dbUrl, dir } = environment;
   return startServe({
-    port: options.port,
-    tls: { cert: options.pki.serverCert, key: options.pki.serverKey, ca: options.ca },
-    kubeconfig: options.kubeconfig,
-    databaseUrl: options.databaseUrl,
+    port: await freePort(),
+    tls: { cert: pki.serverCert, key: pki.serverKey, ca },
+    kubeconfig: cluster.kubeconfig,
+    databaseUrl: dbUrl,
     flags: ['--webhook-timeout', '10'],
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ZASTAVA_DATA_DIR: join(dir, 'serve-data'), ...env },
   });
 }
 

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { expect } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { captureContext } from '../../src/cli/test-context.ts';
@@ -15,10 +14,12 @@ import {
 } from '../../test/integration/registry/registry-process.ts';
 import { makeTestPki, readPem, type TestPki } from '../../test/integration/registry/tls.ts';
 import { startServeChild as startServe, type ServeChild } from '../../test/integration/serve-child.ts';
+import { withPgClient as withClient } from '../../test/integration/store-harness.ts';
 import { startCluster, type Cluster } from '../cluster/cluster.ts';
 import { toolPaths } from '../tools/paths.ts';
 
 export { httpsGet, type ServeChild } from '../../test/integration/serve-child.ts';
+export { withClient };
 
 // What the webhook's e2e suites share: their environment (cluster, registry, PKI, database, `stella`,
 // the CRDs), kubectl against the test cluster, HTTPS GETs checked against the test CA, an admin
@@ -135,17 +136,6 @@ export function kubectlFor(
       child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
       child.stdin.end(input ?? '');
     });
-}
-
-/** One admin connection for `fn`, closed after. */
-export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /**

@@ -6,12 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admissionReviewBody, podObject } from '../fixtures/index.ts';
 import { makeTestPki, type TestPki } from './registry/tls.ts';
 import { startServeChild, type ServeChild } from './serve-child.ts';
-import { PG_URL } from './store-harness.ts';
+import { PG_URL, withPgClient } from './store-harness.ts';
 
 // SPEC §11 "Graceful shutdown on SIGTERM: stop accepting, finish in-flight reviews", on a real `stella
 // serve` child over HTTPS. A review is held in flight honestly: its image is a tag, which the webhook
@@ -91,15 +91,7 @@ function send(
   });
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withPgClient(PG_URL, fn);
 
 describe('stella serve on SIGTERM', () => {
   let dir: string;

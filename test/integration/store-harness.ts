@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { fileCas } from '../../src/store/cas/file-cas.ts';
 import { ManifestCache } from '../../src/store/cas/manifest-cache.ts';
 import { postgresCas } from '../../src/store/cas/postgres-cas.ts';
@@ -16,6 +17,17 @@ export const BACKENDS: readonly Backend[] = ['postgres', 'pglite'];
 
 /** CI's server (SPEC: 127.0.0.1:5432, database `test`, trust auth). */
 export const PG_URL = process.env.ZASTAVA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** One connection to `url` for `fn`, closed after. */
+export async function withPgClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
 
 export interface TestStore extends Store {
   readonly backend: Backend;

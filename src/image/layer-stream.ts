@@ -95,7 +95,13 @@ export async function readLayerStream(
     }
   };
 
-  let decoder: LayerDecoder | undefined;
+  let decoder: Decoder | undefined;
+  let compression: Compression = 'none';
+  /** The decoder for what the first bytes (`head`) show the layer to be. */
+  const open = (): Decoder => {
+    compression = sniffCompression(Buffer.concat(head));
+    return createDecoder(compression, deliver, options.chunkSize ?? DEFAULT_CHUNK);
+  };
   let head: Uint8Array[] = [];
   let headBytes = 0;
   try {
@@ -117,20 +123,12 @@ export async function readLayerStream(
       head.push(Uint8Array.from(chunk));
       headBytes += chunk.byteLength;
       if (headBytes >= 4) {
-        decoder = createDecoder(
-          sniffCompression(Buffer.concat(head)),
-          deliver,
-          options.chunkSize ?? DEFAULT_CHUNK,
-        );
+        decoder = open();
         for (const c of head) await decoder.write(c);
         head = [];
       }
     }
-    decoder ??= createDecoder(
-      sniffCompression(Buffer.concat(head)),
-      deliver,
-      options.chunkSize ?? DEFAULT_CHUNK,
-    );
+    decoder ??= open();
     for (const c of head) await decoder.write(c);
     await decoder.end();
     options.signal?.throwIfAborted();
@@ -139,7 +137,6 @@ export async function readLayerStream(
     throw error;
   }
 
-  const compression = decoder.compression;
   if (compressedBytes < layer.size) {
     throw new ImageError(
       'LAYER_TRUNCATED',
@@ -193,30 +190,14 @@ export async function readLayerStream(
   return { compression, compressedBytes, uncompressedBytes };
 }
 
-interface LayerDecoder extends Decoder {
-  readonly compression: Compression;
-}
-
 function createDecoder(
   compression: Compression,
   deliver: (chunk: Uint8Array) => void,
   chunkSize: number,
-): LayerDecoder {
-  const decoder: Decoder =
-    compression === 'none'
-      ? plainDecoder(deliver)
-      : compression === 'gzip'
-        ? gzipDecoder(deliver, chunkSize)
-        : streamDecoder(zlib.createZstdDecompress(readAhead(chunkSize)), deliver);
-  return {
-    compression,
-    get error() {
-      return decoder.error;
-    },
-    write: (chunk) => decoder.write(chunk),
-    end: () => decoder.end(),
-    stop: () => decoder.stop(),
-  };
+): Decoder {
+  if (compression === 'none') return plainDecoder(deliver);
+  if (compression === 'gzip') return gzipDecoder(deliver, chunkSize);
+  return streamDecoder(zlib.createZstdDecompress(readAhead(chunkSize)), deliver);
 }
 
 function plainDecoder(deliver: (chunk: Uint8Array) => void): Decoder {

@@ -2,7 +2,7 @@
  * Issue 2's peers, side by side in one run on one image, each as its own process, interleaved:
  *   node bench/seal/peers.ts oci:LAYOUT:TAG [--runs 5] [--skip-missing] [--aide-workers N] [--only A,B]
  *
- *   floor                  bench/seal/floor.ts: decompress and SHA-256 every layer, nothing else
+ *   floor                  bench/seal/floor.mjs: decompress and SHA-256 every layer, nothing else
  *   stella seal            `stella seal oci:…` with the default facets (what a user runs)
  *   stella seal --all      the same with one facet holding every path: every file's content hashed
  *   syft                   syft's file-digest cataloguing of the same image (oci-dir: a one-image copy
@@ -121,7 +121,7 @@ try {
     seal(image, out, all ? { extra: ['--facets', allFacets] } : {});
 
   const contenders: Contender[] = [
-    { name: 'floor', argv: [process.execPath, join(root, 'bench/seal/floor.ts'), ref] },
+    { name: 'floor', argv: [process.execPath, join(root, 'bench/seal/floor.mjs'), ref] },
     { name: 'stella seal', argv: sealArgs(ref, 'seal.json', false) },
     { name: 'stella seal --all', argv: sealArgs(ref, 'seal-all.json', true) },
   ];

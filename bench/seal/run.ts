@@ -53,13 +53,13 @@ const extract = (name: string, ...extra: string[]): Contender => ({
   ...(env ? { env } : {}),
 });
 const contenders: Contender[] = [
-  { name: 'floor', argv: [node, here('./floor.ts'), ref], ...(env ? { env } : {}) },
+  { name: 'floor', argv: [node, here('./floor.mjs'), ref], ...(env ? { env } : {}) },
   // The floor without gunzip's CRC-32, which stella does not compute either (the diff_id covers it).
   ...(values['raw-floor']
     ? [
         {
           name: 'floor (raw inflate)',
-          argv: [node, here('./floor.ts'), ref],
+          argv: [node, here('./floor.mjs'), ref],
           env: { ...(env ?? process.env), FLOOR_RAW: '1' },
         },
       ]

@@ -1,6 +1,6 @@
 /**
  * Where `stella seal`'s wall time goes, beside the floor's (issue 2): both run as their own processes,
- * interleaved, with bench/seal/timeline-hook.ts preloaded, which prints their `zastava:*` User Timing
+ * interleaved, with bench/seal/timeline-hook.mjs preloaded, which prints their `zastava:*` User Timing
  * marks at exit. Prints the median time of each mark since the process's start and the three spans that
  * make up the difference: start-up (to the first read of the largest layer), the largest layer (its
  * first read to its last byte), and the tail (from there to the process's end, teardown included).
@@ -27,12 +27,12 @@ if (!ref?.startsWith('oci:')) throw new Error(USAGE);
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const node = process.execPath;
-const hook = ['--import', here('./timeline-hook.ts')];
+const hook = ['--import', here('./timeline-hook.mjs')];
 const work = await mkdtemp(join(tmpdir(), 'zastava-timeline-'));
 
 try {
   const contenders: Contender[] = [
-    { name: 'floor', argv: [node, ...hook, here('./floor.ts'), ref] },
+    { name: 'floor', argv: [node, ...hook, here('./floor.mjs'), ref] },
     { name: 'stella seal', argv: stellaSeal(work)(ref, 'seals.json', { nodeArgs: hook }) },
   ];
   const runs = Number(values.runs);

@@ -11,20 +11,17 @@ import { print, type CliContext, type Command } from './context.ts';
 import { EXIT, usageError } from './errors.ts';
 import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
 import { progressBar } from './progress.ts';
+import { takeSealPool } from './seal-pool.ts';
 import { writeFileAtomic } from './write-atomic.ts';
 
 const usage = (storeFlags: string): string =>
   `stella seal IMAGE [--key FILE] [--facet ID]… [--facets FILE] [--output FILE] [--format json|table|in-toto] [--sealed-by NAME] [--report-unmatched] [--push | --store ${storeFlags} | --server URL --token T] ${IMAGE_FLAGS_USAGE}`;
 
 export const sealCommand: Command = async (args, ctx) => {
-  // The layer worker boots (~60 ms of CPU) while this thread loads zod, the reader's modules, the facets,
-  // the key and the image's manifests: it is started before anything that imports zod. `rootfs:` reads
-  // no layers, `--help` nothing; a usage error costs a worker that is closed at once.
+  // The layer worker boots while this thread loads zod, the reader's modules, the facets and the image's
+  // manifests (seal-pool.ts: bin/stella.js has usually started it already).
   mark('seal:start');
-  const pool =
-    args.length > 0 && !args.some((a) => a === '--help' || a === '-h' || a.startsWith('rootfs:'))
-      ? (await import('../extract/layer-runner.ts')).createLayerPool()
-      : undefined;
+  const pool = await takeSealPool(args);
   try {
     return await seal(args, ctx, pool);
   } finally {

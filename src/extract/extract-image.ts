@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { ImageSource, ResolvedImage } from '../image/source.ts';
+import { facetMatchers } from '../facets/load.ts';
 import type { FacetDefinition } from '../model/facet.ts';
 import type { ExtractionAnomaly, ExtractionReport, FacetFileEntry } from '../model/manifest.ts';
 import { ExtractError } from './errors.ts';
@@ -73,6 +74,7 @@ export async function extractImage(
   options: ExtractOptions,
 ): Promise<ExtractionResult> {
   const limits: ExtractLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const matchers = await facetMatchers(options.facets);
   const layers = resolved.layers;
   const concurrency = Math.max(
     1,
@@ -91,7 +93,7 @@ export async function extractImage(
   const jobFor = (layerIndex: number, only?: number[]): LayerJob => ({
     layerIndex,
     layer: layers[layerIndex]!,
-    facets: options.facets,
+    matchers,
     capture: options.capture,
     limits,
     only,

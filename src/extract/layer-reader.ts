@@ -1,8 +1,7 @@
 import { createHash, hash as oneShotHash, type Hash } from 'node:crypto';
-import { compileClassifier, type FacetClassifier } from '../facets/classifier.ts';
+import { classifierFromMatchers, type Classify, type FacetMatchers } from '../facets/matchers.ts';
 import { readLayerStream, type LayerStreamResult } from '../image/layer-stream.ts';
 import type { LayerDescriptor } from '../image/source.ts';
-import type { FacetDefinition } from '../model/facet.ts';
 import { ExtractError } from './errors.ts';
 import type { CaptureOptions, LayerRecord } from './layer-records.ts';
 import type { ExtractLimits } from './limits.ts';
@@ -14,7 +13,8 @@ import { TarParser, type TarEntry, type TarEntrySink } from './tar-parser.ts';
 export interface LayerJob {
   readonly layerIndex: number;
   readonly layer: LayerDescriptor;
-  readonly facets: readonly FacetDefinition[];
+  /** The facet definitions' membership rules, compiled (`facetMatchers`). */
+  readonly matchers: FacetMatchers;
   readonly capture: CaptureOptions | undefined;
   readonly limits: ExtractLimits;
   /** Second pass: hash and capture exactly these entry ordinals and report only them. */
@@ -27,17 +27,17 @@ const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
-/** Compiled once per distinct facet list: a worker reads many layers with the same definitions. */
-const classifierCache = new Map<string, FacetClassifier>();
-function classifierFor(facets: readonly FacetDefinition[]): FacetClassifier {
-  const key = JSON.stringify(facets);
-  let classifier = classifierCache.get(key);
-  if (!classifier) {
+/** Built once per distinct facet list: a worker reads many layers with the same definitions. */
+const classifierCache = new Map<string, Classify>();
+function classifierFor(matchers: FacetMatchers): Classify {
+  const key = JSON.stringify(matchers);
+  let classify = classifierCache.get(key);
+  if (!classify) {
     classifierCache.clear();
-    classifier = compileClassifier(facets);
-    classifierCache.set(key, classifier);
+    classify = classifierFromMatchers(matchers);
+    classifierCache.set(key, classify);
   }
-  return classifier;
+  return classify;
 }
 
 /**
@@ -52,7 +52,7 @@ export async function readLayer(
   signal?: AbortSignal,
   storedDigestHex?: () => string,
 ): Promise<LayerStreamResult> {
-  const classifier = classifierFor(job.facets);
+  const classify = classifierFor(job.matchers);
   const capture =
     job.capture && job.capture.patterns.length > 0
       ? new RegExp(job.capture.patterns.map((p) => `(?:${p})`).join('|'))
@@ -145,7 +145,7 @@ export async function readLayer(
         push({
           op: 'symlink',
           path,
-          facet: classifier.classify(path),
+          facet: classify(path),
           target: entry.linkName,
           mtimeMs: entry.mtimeMs,
         });
@@ -161,7 +161,7 @@ export async function readLayer(
         push({
           op: 'hardlink',
           path,
-          facet: classifier.classify(path),
+          facet: classify(path),
           target,
           capture: capture?.test(path) ?? false,
         });
@@ -169,7 +169,7 @@ export async function readLayer(
       }
       case 'file': {
         checkTime(entry, layerName);
-        const facet = classifier.classify(path);
+        const facet = classify(path);
         const wantCapture = capture !== null && entry.size <= maxCapture && capture.test(path);
         const base = {
           op: 'file' as const,

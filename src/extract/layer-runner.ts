@@ -9,7 +9,7 @@ import { regionChunks } from '../image/region-chunks.ts';
 import type { BlobRegion } from '../image/source.ts';
 import { ExtractError } from './errors.ts';
 import { deserializeError } from './errors-transfer.ts';
-import { readLayer, type LayerJob } from './layer-reader.ts';
+import type { LayerJob } from './layer-reader.ts';
 import type { LayerRecord } from './layer-records.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
@@ -30,11 +30,19 @@ export interface LayerRunner {
   close(): Promise<void>;
 }
 
-/** On the calling thread: decompression still runs on the libuv pool, hashing and parsing here. */
+/**
+ * On the calling thread: decompression still runs on the libuv pool, hashing and parsing here. The reader's
+ * modules load on the first run: a process that reads on workers does not load them on its main thread.
+ */
 export function inlineRunner(): LayerRunner {
   return {
-    run: (job, blob, onRecords, onBytes, signal) =>
-      readLayer(job, counted(isRegion(blob) ? regionChunks(blob) : blob, onBytes), onRecords, signal),
+    run: async (job, blob, onRecords, onBytes, signal) =>
+      (await import('./layer-reader.ts')).readLayer(
+        job,
+        counted(isRegion(blob) ? regionChunks(blob) : blob, onBytes),
+        onRecords,
+        signal,
+      ),
     close: async () => {},
   };
 }

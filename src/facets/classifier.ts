@@ -1,5 +1,6 @@
 import type { FacetDefinition } from '../model/facet.ts';
-import { compileGlobs, relativeForMatch } from './glob.ts';
+import { globsSource } from './glob.ts';
+import { classifierFromMatchers, type FacetMatchers } from './matchers.ts';
 
 /** Decides facet membership: first facet in declaration order that includes and does not exclude. */
 export interface FacetClassifier {
@@ -9,19 +10,13 @@ export interface FacetClassifier {
 }
 
 export function compileClassifier(facets: readonly FacetDefinition[]): FacetClassifier {
-  const compiled = facets.map((facet) => ({
-    include: compileGlobs(facet.includeGlobs),
-    exclude: compileGlobs(facet.excludeGlobs),
+  return { facets, classify: classifierFromMatchers(compileMatchers(facets)) };
+}
+
+/** Each facet's include and exclude globs, compiled (SPEC §5) into one regular expression's source each. */
+export function compileMatchers(facets: readonly FacetDefinition[]): FacetMatchers {
+  return facets.map((facet) => ({
+    include: globsSource(facet.includeGlobs),
+    exclude: globsSource(facet.excludeGlobs),
   }));
-  return {
-    facets,
-    classify(absolutePath: string): number {
-      const path = relativeForMatch(absolutePath);
-      for (let i = 0; i < compiled.length; i++) {
-        const { include, exclude } = compiled[i]!;
-        if (include?.test(path) && !exclude?.test(path)) return i;
-      }
-      return -1;
-    },
-  };
 }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { FacetDefinition } from '../model/facet.ts';
-import { DEFAULT_FACETS_JSON } from './defaults-json.ts';
+import { DEFAULT_FACET_MATCHERS, DEFAULT_FACETS_JSON } from './defaults-json.ts';
 import { FacetError } from './errors.ts';
+import type { FacetMatchers } from './matchers.ts';
 
 /**
  * The embedded defaults (the seed's YAML in defaults.ts), from their JSON form: no YAML parser at start
@@ -21,4 +22,13 @@ export async function loadFacetsFile(file: string): Promise<FacetDefinition[]> {
   }
   const { parseFacets } = await import('./parse.ts');
   return parseFacets(text, file);
+}
+
+/**
+ * The membership rules of `facets`, compiled. The embedded defaults' are stored compiled (defaults-json.ts,
+ * which a test holds equal to compiling them); any other list is compiled here, loading the glob compiler.
+ */
+export async function facetMatchers(facets: readonly FacetDefinition[]): Promise<FacetMatchers> {
+  if (JSON.stringify(facets) === DEFAULT_FACETS_JSON) return DEFAULT_FACET_MATCHERS;
+  return (await import('./classifier.ts')).compileMatchers(facets);
 }

@@ -14,6 +14,20 @@ enableCompileCache?.();
 // The project's own imports are resolved without the default resolver's file-system look-ups.
 const { registerFastResolve } = await import('../src/cli/fast-resolve.ts');
 registerFastResolve();
+// `stella seal` reads layers on a worker thread whose boot is the longest step before its first read: it
+// starts before anything else loads (src/cli/seal-pool.ts).
+const argv = process.argv.slice(2);
+if (argv[0] === 'seal') (await import('../src/cli/seal-pool.ts')).startSealPool(argv.slice(1));
 const { runCli } = await import('../src/cli/main.ts');
 const { processContext } = await import('../src/cli/context.ts');
-process.exitCode = await runCli(process.argv.slice(2), processContext());
+const code = await runCli(argv, processContext());
+if (argv[0] === 'serve') {
+  // The server has stopped; its asynchronous logger flushes as the process ends.
+  process.exitCode = code;
+} else {
+  // The command is done. Left to end by itself, Node would first tear down the heap and the isolate:
+  // 10-30 ms for `stella seal` (docs/decisions.md, "Seal benchmark, fifth pass"). A write's callback runs
+  // once it and everything before it has been handed to the OS.
+  for (const stream of [process.stdout, process.stderr]) await new Promise((done) => stream.write('', done));
+  process.exit(code);
+}

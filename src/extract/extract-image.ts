@@ -1,11 +1,11 @@
-import { hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { ImageSource, ResolvedImage } from '../image/source.ts';
 import { facetMatchers } from '../facets/load.ts';
 import type { FacetDefinition } from '../model/facet.ts';
 import type { ExtractionAnomaly, ExtractionReport, FacetFileEntry } from '../model/manifest.ts';
 import { ExtractError } from './errors.ts';
-import { FsTree, type FileNode } from './fs-tree.ts';
+import { EntryPreparer, type PreparedEntry } from './facet-entry.ts';
+import { FsTree, type DirNode, type FileNode } from './fs-tree.ts';
 import type { LayerJob } from './layer-reader.ts';
 import type { CaptureOptions, LayerRecord } from './layer-records.ts';
 import {
@@ -16,7 +16,7 @@ import {
   type LayerRunner,
 } from './layer-runner.ts';
 import { DEFAULT_LIMITS, type ExtractLimits } from './limits.ts';
-import { formatModTime } from './mod-time.ts';
+import { joinPath } from './paths.ts';
 import { compareUtf8, sortEntriesByPath } from '../merkle/order.ts';
 
 /** Below this stored size, layers are read on the calling thread by default (workers cost ~30 ms to start). */
@@ -59,6 +59,11 @@ export interface ExtractOptions {
 export interface ExtractionResult {
   /** Aligned with `options.facets`; each sorted by the UTF-8 bytes of `path`. */
   entriesByFacet: FacetFileEntry[][];
+  /**
+   * Aligned with `entriesByFacet`: each entry's Merkle leaf hash as a 32-character binary string
+   * (`leafHashBinary`), computed as the entry was made. Absent: the caller hashes the leaves.
+   */
+  leavesByFacet?: string[][];
   report: ExtractionReport;
   captured: Map<string, Uint8Array>;
 }
@@ -133,7 +138,8 @@ export async function extractImage(
   };
 
   try {
-    const tree = new FsTree();
+    const preparer = new EntryPreparer();
+    const tree = new FsTree(preparer);
     const finished = new Map<number, LayerRecord[][]>();
     let nextToApply = 0;
     await forEachLimited(layers.length, concurrency, controller, async (i) => {
@@ -161,7 +167,7 @@ export async function extractImage(
       await readInto(jobFor(layer, ordinals), (records) => batches.push(records));
       return batches.flat();
     });
-    return buildResult(tree, options.facets.length, resolved, entriesRead);
+    return buildResult(tree, preparer, options.facets.length, resolved, entriesRead);
   } finally {
     controller.abort();
     if (runner !== options.pool) await runner.close();
@@ -209,82 +215,65 @@ async function fillMissingContent(
 
 function buildResult(
   tree: FsTree,
+  preparer: EntryPreparer,
   facetCount: number,
   resolved: ResolvedImage,
   entriesRead: number,
 ): ExtractionResult {
-  const entriesByFacet: FacetFileEntry[][] = Array.from({ length: facetCount }, () => []);
+  const prepared: PreparedEntry[][] = Array.from({ length: facetCount }, () => []);
   const captured = new Map<string, Uint8Array>();
   const anomalies: ExtractionAnomaly[] = [...tree.anomalies];
   let unmatchedFiles = 0;
-  // An image's files share few distinct times (a package's files, SOURCE_DATE_EPOCH): format each once.
-  const modTimes = new Map<number, string>();
-  const modTime = (ms: number): string => {
-    let text = modTimes.get(ms);
-    if (text === undefined) modTimes.set(ms, (text = formatModTime(ms)));
-    return text;
-  };
-  for (const [path, node] of tree.walk()) {
-    switch (node.kind) {
-      case 'file':
-        if (node.captured) captured.set(path, node.captured);
-        if (node.facet < 0) {
-          unmatchedFiles++;
+  // Most entries were prepared as their records were applied; the rest (files hashed in the second pass)
+  // are prepared here.
+  const stack: Array<[string, DirNode]> = [['/', tree.root]];
+  while (stack.length > 0) {
+    const [dirPath, dir] = stack.pop()!;
+    for (const [name, node] of dir.children) {
+      switch (node.kind) {
+        case 'dir':
+          stack.push([joinPath(dirPath, name), node]);
+          break;
+        case 'file': {
+          if (node.facet < 0 && node.captured === undefined) {
+            unmatchedFiles++;
+            break;
+          }
+          const path = joinPath(dirPath, name);
+          if (node.captured) captured.set(path, node.captured);
+          if (node.facet < 0) {
+            unmatchedFiles++;
+            break;
+          }
+          if (node.hash === undefined) throw new Error(`internal: ${path} was never hashed`);
+          prepared[node.facet]!.push(node.prepared ?? preparer.prepare(path, { ...node, hash: node.hash }));
           break;
         }
-        if (node.hash === undefined) throw new Error(`internal: ${path} was never hashed`);
-        entriesByFacet[node.facet]!.push({
-          path,
-          type: 'file',
-          contentHash: `sha256:${node.hash}`,
-          size: node.size,
-          mode: formatMode(node.mode),
-          modTime: modTime(node.mtimeMs),
-        });
-        break;
-      case 'symlink':
-        if (node.facet >= 0)
-          entriesByFacet[node.facet]!.push(symlinkEntry(path, node.target, modTime(node.mtimeMs)));
-        break;
-      case 'device':
-        anomalies.push({
-          kind: 'device',
-          layerDigest: resolved.layers[node.layer]?.digest ?? '',
-          path,
-          message: 'device node: not an entry of any facet',
-        });
-        break;
-      case 'fifo':
-        break;
+        case 'symlink':
+          if (node.facet >= 0)
+            prepared[node.facet]!.push(node.prepared ?? preparer.prepare(joinPath(dirPath, name), node));
+          break;
+        case 'device':
+          anomalies.push({
+            kind: 'device',
+            layerDigest: resolved.layers[node.layer]?.digest ?? '',
+            path: joinPath(dirPath, name),
+            message: 'device node: not an entry of any facet',
+          });
+          break;
+        case 'fifo':
+          break;
+      }
     }
   }
   anomalies.sort((a, b) => compareUtf8(a.path, b.path));
+  // Leaf order; paths in a tree are unique.
+  const sorted = prepared.map(sortEntriesByPath);
   return {
-    // Leaf order; paths in a tree are unique.
-    entriesByFacet: entriesByFacet.map(sortEntriesByPath),
+    entriesByFacet: sorted.map((list) => list.map((p) => p.entry)),
+    leavesByFacet: sorted.map((list) => list.map((p) => p.leaf)),
     captured,
     report: { layers: resolved.layers.length, entriesRead, unmatchedFiles, anomalies },
-  };
-}
-
-/** SPEC §2: four octal digits of `mode & 0o7777`. */
-export function formatMode(mode: number): string {
-  return (mode & 0o7777).toString(8).padStart(4, '0');
-}
-
-/**
- * SPEC §2: a symlink's content is the UTF-8 bytes of its target; its mode is always 0777. `modTime` is
- * SPEC §2's text of the link's time (formatModTime).
- */
-export function symlinkEntry(path: string, target: string, modTime: string): FacetFileEntry {
-  return {
-    path,
-    type: 'symlink',
-    contentHash: `sha256:${hash('sha256', target, 'hex')}`,
-    size: Buffer.byteLength(target, 'utf8'),
-    mode: '0777',
-    modTime,
-    linkTarget: target,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ExtractionAnomaly } from '../model/manifest.ts';
+import type { EntryPreparer, PreparedEntry } from './facet-entry.ts';
 import type { LayerRecord } from './layer-records.ts';
 import { baseName, joinPath, parentOf } from './paths.ts';
 
@@ -20,6 +21,8 @@ export interface FileNode {
   readonly origin: ContentOrigin;
   /** Whether the path matches a capture pattern (hard links decide this by their own path). */
   readonly capture: boolean;
+  /** The facet entry and leaf for this path, made when the node was set (facet files with a hash). */
+  prepared: PreparedEntry | undefined;
 }
 
 export interface SymlinkNode {
@@ -27,6 +30,8 @@ export interface SymlinkNode {
   readonly facet: number;
   readonly target: string;
   readonly mtimeMs: number;
+  /** The facet entry and leaf for this path, made when the node was set (symlinks in a facet). */
+  prepared: PreparedEntry | undefined;
 }
 
 export interface SpecialNode {
@@ -56,6 +61,12 @@ export class FsTree {
   /** The last directory looked up: entries come in tar order, so siblings follow each other. */
   private cachedPath: string | null = null;
   private cachedDir: DirNode | null = null;
+  private readonly preparer: EntryPreparer | undefined;
+
+  /** With a preparer, each facet file or symlink gets its entry and leaf as it is set (`prepared`). */
+  constructor(preparer?: EntryPreparer) {
+    this.preparer = preparer;
+  }
 
   /**
    * Applies one layer's records: whiteouts and opaque markers first, against the lower layers only
@@ -101,10 +112,17 @@ export class FsTree {
             captured: r.captured,
             origin: { layer, ordinal: r.ordinal },
             capture: r.captured !== undefined,
+            prepared: undefined,
           });
           break;
         case 'symlink':
-          this.set(r.path, { kind: 'symlink', facet: r.facet, target: r.target, mtimeMs: r.mtimeMs });
+          this.set(r.path, {
+            kind: 'symlink',
+            facet: r.facet,
+            target: r.target,
+            mtimeMs: r.mtimeMs,
+            prepared: undefined,
+          });
           break;
         case 'hardlink':
           this.link(r.path, r.target, r.facet, r.capture, layerDigest);
@@ -136,9 +154,15 @@ export class FsTree {
     this.ensureDir(parentOf(path));
     const target = this.lookup(targetPath);
     if (target?.kind === 'file') {
-      this.set(path, { ...target, facet, captured: capture ? target.captured : undefined, capture });
+      this.set(path, {
+        ...target,
+        facet,
+        captured: capture ? target.captured : undefined,
+        capture,
+        prepared: undefined,
+      });
     } else if (target?.kind === 'symlink' || target?.kind === 'device' || target?.kind === 'fifo') {
-      this.set(path, target.kind === 'symlink' ? { ...target, facet } : target);
+      this.set(path, target.kind === 'symlink' ? { ...target, facet, prepared: undefined } : target);
     } else {
       this.anomalies.push({
         kind: 'hardlink-target-missing',
@@ -184,11 +208,14 @@ export class FsTree {
   }
 
   private set(path: string, node: TreeNode): void {
-    if (
-      node.kind === 'file' &&
-      ((node.facet >= 0 && node.hash === undefined) || (node.capture && !node.captured))
-    )
-      this.unread.push([path, node]);
+    if (node.kind === 'file') {
+      if ((node.facet >= 0 && node.hash === undefined) || (node.capture && !node.captured))
+        this.unread.push([path, node]);
+      else if (node.facet >= 0 && this.preparer)
+        node.prepared = this.preparer.prepare(path, node as FileNode & { hash: string });
+    } else if (node.kind === 'symlink' && node.facet >= 0 && this.preparer) {
+      node.prepared = this.preparer.prepare(path, node);
+    }
     const children = this.ensureDir(parentOf(path)).children;
     const name = baseName(path);
     // Replacing a directory drops its subtree, which may hold the cached directory.

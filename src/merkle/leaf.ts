@@ -72,12 +72,15 @@ export function hashLeavesInto(
   entries: readonly LeafFields[],
   put: (index: number, binaryHash: string) => void,
 ): void {
-  let scratch = Buffer.allocUnsafe(1 << 16);
-  for (let i = 0; i < entries.length; i++) {
-    const s = `\0${leafString(entries[i]!)}`;
-    // Three UTF-8 bytes per UTF-16 unit is the worst case; a path that long is rare but legal.
-    if (s.length * 3 > scratch.length) scratch = Buffer.allocUnsafe(s.length * 3);
-    const length = scratch.write(s, 0, 'utf8');
-    put(i, hash('sha256', scratch.subarray(0, length), 'binary'));
-  }
+  for (let i = 0; i < entries.length; i++) put(i, leafHashBinary(entries[i]!));
 }
+
+/** `leafHash` as a 32-character binary (latin1) string, encoded through one reused buffer. */
+export function leafHashBinary(entry: LeafFields): string {
+  const s = `\0${leafString(entry)}`;
+  // Three UTF-8 bytes per UTF-16 unit is the worst case; a path that long is rare but legal.
+  if (s.length * 3 > scratch.length) scratch = Buffer.allocUnsafe(s.length * 3);
+  const length = scratch.write(s, 0, 'utf8');
+  return hash('sha256', scratch.subarray(0, length), 'binary');
+}
+let scratch = Buffer.allocUnsafe(1 << 12);

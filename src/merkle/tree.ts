@@ -82,6 +82,16 @@ export function computeMerkle(entries: readonly LeafFields[]): MerkleResult {
   return { root: toSha256Digest(rootOfLevel(leaves)), leafHashes };
 }
 
+/**
+ * The root over leaf hashes already computed (`leafHashBinary`: 32-character binary strings), in leaf
+ * order: for a caller that hashed each entry's leaf as it built the entry (src/extract/facet-entry.ts).
+ */
+export function rootFromBinaryLeaves(leaves: readonly string[]): string {
+  const level = emptyLevel(leaves.length);
+  for (let k = 0; k < leaves.length; k++) level.bytes.write(leaves[k]!, slot(k), 'binary');
+  return toSha256Digest(rootOfLevel(level));
+}
+
 /** `SHA-256(0x01 ‖ left ‖ right)`. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return hash('sha256', Buffer.concat([Buffer.of(NODE_PREFIX), left, right]), 'buffer');

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { extractImage, extractRootfs, type ExtractOptions, type ExtractionResult } from '../extract/index.ts';
 import { openImage, type OpenImageOptions } from '../image/index.ts';
-import { computeMerkle } from '../merkle/index.ts';
+import { computeMerkle, rootFromBinaryLeaves } from '../merkle/index.ts';
 import { DEFAULT_QUOTA, type FacetDefinition, type QuotaLimits } from '../model/facet.ts';
 import type { FacetManifest } from '../model/manifest.ts';
 import { canonicalBytes } from './canonical.ts';
@@ -91,8 +91,12 @@ function buildManifests(
 ): FacetManifest[] {
   return facets.map((facet, i) => {
     const files = extraction.entriesByFacet[i] ?? [];
+    const leaves = extraction.leavesByFacet?.[i];
     const attributes = { 'zastava.facet_id': facet.facetId, 'zastava.file_count': files.length };
-    const { root } = withSpanSync(tracer, SPAN.hash, attributes, () => computeMerkle(files));
+    // The extractor hashed each leaf as it made the entry; otherwise (rootfs:) they are hashed here.
+    const root = withSpanSync(tracer, SPAN.hash, attributes, () =>
+      leaves ? rootFromBinaryLeaves(leaves) : computeMerkle(files).root,
+    );
     let totalBytes = 0;
     for (const file of files) totalBytes += file.size;
     return {

@@ -122,16 +122,37 @@ describe('bad input is refused with its own code, naming the culprit', () => {
     });
   });
 
-  it('DIFF_ID_MISMATCH: the config names another uncompressed layer', async () => {
-    const wrong = `sha256:${'1'.repeat(64)}`;
-    const { dir, built } = await build({
-      layers: [GOOD],
+  it.each(['gzip', 'zstd', 'none'] as const)(
+    'DIFF_ID_MISMATCH: the config names another uncompressed layer (%s, inline and on a worker)',
+    async (compression) => {
+      const wrong = `sha256:${'1'.repeat(64)}`;
+      const { dir, built } = await build({
+        layers: [{ ...GOOD, compression }],
+        config: { rootfs: { type: 'layers', diff_ids: [wrong] } },
+      });
+      for (const inline of [true, false]) {
+        const { code, message } = await failure(dir, { inline });
+        expect(code).toBe('DIFF_ID_MISMATCH');
+        expect(message).toContain(built.layers[0]!.digest);
+        expect(message).toContain(wrong);
+      }
+    },
+  );
+
+  it('DIFF_ID_MISMATCH outranks what the tar holds: the bytes are not the ones the image names', async () => {
+    const wrong = `sha256:${'2'.repeat(64)}`;
+    const { dir } = await build({
+      layers: [
+        {
+          entries: [
+            { type: 'raw', header: { name: 'usr/bin/bad', checksum: 'corrupt' }, content: Buffer.from('x') },
+          ],
+        },
+      ],
       config: { rootfs: { type: 'layers', diff_ids: [wrong] } },
     });
-    const { code, message } = await failure(dir);
-    expect(code).toBe('DIFF_ID_MISMATCH');
-    expect(message).toContain(built.layers[0]!.digest);
-    expect(message).toContain(wrong);
+    for (const inline of [true, false])
+      expect((await failure(dir, { inline })).code).toBe('DIFF_ID_MISMATCH');
   });
 
   it('CONFIG_INVALID: as many diff_ids as layers, or the config is refused', async () => {

@@ -14,6 +14,7 @@ import type { FacetDefinition } from '../../src/model/facet.ts';
 import { isZastavaError } from '../../src/model/errors.ts';
 import type { FacetFileEntry } from '../../src/model/manifest.ts';
 import { sha256, unpackWithUmoci, writeOciLayout, type FixtureLayer } from '../fixtures/index.ts';
+import { expectLeavesOfEntries } from '../fixtures/prepared-leaves.ts';
 
 /**
  * SPEC §4 layer semantics, one image per case, built by the fixture code and read back through `oci:`
@@ -43,7 +44,9 @@ async function extract(dir: string, options: Partial<ExtractOptions> = {}): Prom
   if (opened.kind !== 'image') throw new Error('expected an image');
   try {
     const resolved = await opened.source.resolve();
-    return await extractImage(opened.source, resolved, { facets: ALL, ...options });
+    const result = await extractImage(opened.source, resolved, { facets: ALL, ...options });
+    expectLeavesOfEntries(result);
+    return result;
   } finally {
     await opened.source.close();
   }

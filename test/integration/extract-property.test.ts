@@ -6,6 +6,7 @@ import { memorySource, sha256 } from '../../src/image/memory-source.ts';
 import type { FacetDefinition } from '../../src/model/facet.ts';
 import type { FacetFileEntry } from '../../src/model/manifest.ts';
 import { buildLayerTar, type FixtureEntry } from '../fixtures/index.ts';
+import { expectLeavesOfEntries } from '../fixtures/prepared-leaves.ts';
 
 /**
  * Property: for random stacks of layers, the extractor's entries equal those of a deliberately naive
@@ -219,6 +220,7 @@ describe('extractImage against a model of SPEC §4 (fast-check)', () => {
         const expected = model(layers.map((l) => l.ops));
         expect(result.entriesByFacet).toEqual(expected.entries);
         expect(result.report.unmatchedFiles).toBe(expected.unmatched);
+        expectLeavesOfEntries(result);
       }),
       { numRuns: 250 },
     );
@@ -234,6 +236,7 @@ describe('extractImage against a model of SPEC §4 (fast-check)', () => {
           concurrency: 2,
         });
         expect(result.entriesByFacet).toEqual(model(layers.map((l) => l.ops)).entries);
+        expectLeavesOfEntries(result);
       }),
       { numRuns: 4 },
     );

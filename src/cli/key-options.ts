@@ -26,8 +26,8 @@ export async function writeKeyPair(prefix: string, algorithm: 'ed25519' | 'ecdsa
   for (const file of [`${prefix}.key`, `${prefix}.pub`]) {
     if (await exists(file)) throw usageError(`${file} already exists; refusing to overwrite a key`);
   }
-  await writeFileAtomic(`${prefix}.key`, exportPrivateKeyPem(pair.privateKey), 0o600);
-  await writeFileAtomic(`${prefix}.pub`, exportPublicKeyPem(pair.publicKey), 0o644);
+  writeFileAtomic(`${prefix}.key`, exportPrivateKeyPem(pair.privateKey), 0o600);
+  writeFileAtomic(`${prefix}.pub`, exportPublicKeyPem(pair.publicKey), 0o644);
 }
 
 /** The signer for `--key FILE`, or the user's default key, created (and announced) on first use. */

@@ -19,7 +19,7 @@ export const proveCommand = defineCommand(
     }
     const text = JSON.stringify(makeInclusionProof(seal, path), null, 2);
     if (values.output === undefined) print(ctx.stdout, text);
-    else await writeFileAtomic(values.output, `${text}\n`);
+    else writeFileAtomic(values.output, `${text}\n`);
     return EXIT.ok;
   },
 );

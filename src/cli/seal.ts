@@ -154,7 +154,7 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
   const text = await render(sealSet, format, signer);
   mark('seal:rendered');
   if (values.output === undefined) print(ctx.stdout, text);
-  else await writeFileAtomic(values.output, text.endsWith('\n') ? text : `${text}\n`);
+  else writeFileAtomic(values.output, text.endsWith('\n') ? text : `${text}\n`);
   mark('seal:written');
   return EXIT.ok;
 }

@@ -62,7 +62,7 @@ const vexGen = defineCommand(
     });
     const text = `${JSON.stringify(document, null, 2)}\n`;
     if (values.output === undefined) ctx.stdout.write(text);
-    else await writeFileAtomic(values.output, text);
+    else writeFileAtomic(values.output, text);
     const drafts = document.statements.filter((s) => s.status === 'not_affected').length;
     if (drafts > 0) {
       print(
@@ -94,7 +94,7 @@ const vexSign = defineCommand(
     const envelope = await signVex(document, createSigner(await readPrivateKeyFile(values.key)), file);
     const text = `${JSON.stringify(envelope, null, 2)}\n`;
     if (values.output === undefined) ctx.stdout.write(text);
-    else await writeFileAtomic(values.output, text);
+    else writeFileAtomic(values.output, text);
     return EXIT.ok;
   },
 );

@@ -146,17 +146,21 @@ const STELLA = fileURLToPath(new URL('../../bin/stella.js', import.meta.url));
 /**
  * `stella seal` as users run it (`node bin/stella.js`): generates a key in `work` once, and gives the
  * argv that seals `image` with it into `work/OUTPUT` as JSON; `nodeArgs` go before the script (a preload
- * hook), `extra` after the image (`--facets FILE`).
+ * hook), `extra` after the image (`--facets FILE`); `stella` is another checkout's bin/stella.js.
  */
 export function stellaSeal(
   work: string,
-): (image: string, output: string, options?: { nodeArgs?: string[]; extra?: string[] }) => string[] {
+): (
+  image: string,
+  output: string,
+  options?: { nodeArgs?: string[]; extra?: string[]; stella?: string },
+) => string[] {
   const key = join(work, 'bench');
   execFileSync(process.execPath, [STELLA, 'keys', 'generate', '--output-prefix', key], { stdio: 'ignore' });
   return (image, output, options = {}) => [
     process.execPath,
     ...(options.nodeArgs ?? []),
-    STELLA,
+    options.stella ?? STELLA,
     'seal',
     image,
     '--key',

@@ -1,17 +1,19 @@
 /**
  * Issue 2's seal benchmark: the floor against our reader (and `stella seal` itself), each run as its own
  * process, interleaved, N times; prints medians, ratios to the floor and peak RSS.
- *   node bench/seal/run.ts IMAGE_REF [--runs 7] [--stella] [--modes] [--all] [--compile-cache]
+ *   node bench/seal/run.ts IMAGE_REF [--runs 7] [--stella] [--modes] [--all] [--compile-cache] [--against DIR]
  * --modes adds the reader forced inline and forced onto workers; --raw-floor adds the floor inflating gzip
  * raw, without the CRC-32 that stella skips too; --all hashes every file, not only the
  * default facets' (the memory benchmark); --compile-cache runs every contender with NODE_COMPILE_CACHE
  * (V8 code cache on disk, filled by the warm-up runs), as a CLI that enables it would start.
+ * --against DIR adds `stella seal` from another checkout (an A/B of two commits in one run:
+ * `git worktree add /tmp/base REV && ln -s $PWD/node_modules /tmp/base/`) and prints the pairs' ratios.
  * IMAGE_REF is an `oci:` layout (the floor reads layouts only): the realistic corpus, or the synthetic
  * image from bench/seal/make-synthetic.ts. Wall and CPU come from GNU time (all threads of the process).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -33,12 +35,13 @@ const { values, positionals } = parseArgs({
     'compile-cache': { type: 'boolean' },
     'raw-floor': { type: 'boolean' },
     all: { type: 'boolean' },
+    against: { type: 'string' },
   },
 });
 const ref = positionals[0];
 if (!ref?.startsWith('oci:'))
   throw new Error(
-    'usage: node bench/seal/run.ts oci:LAYOUT[:TAG] [--runs N] [--stella] [--modes] [--all] [--compile-cache] [--raw-floor]',
+    'usage: node bench/seal/run.ts oci:LAYOUT[:TAG] [--runs N] [--stella] [--modes] [--all] [--compile-cache] [--raw-floor] [--against DIR]',
   );
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const node = process.execPath;
@@ -68,10 +71,16 @@ const contenders: Contender[] = [
 ];
 if (values.modes)
   contenders.push(extract('extract --inline', '--inline'), extract('extract --workers', '--workers'));
-if (values.stella) {
+const seal = values.stella || values.against !== undefined ? stellaSeal(work) : undefined;
+if (seal) {
+  contenders.push({ name: 'stella seal', argv: seal(ref, 'seals.json'), ...(env ? { env } : {}) });
+}
+const AGAINST = 'stella seal (--against)';
+if (seal && values.against !== undefined) {
+  const stella = join(resolve(values.against), 'bin', 'stella.js');
   contenders.push({
-    name: 'stella seal',
-    argv: stellaSeal(work)(ref, 'seals.json'),
+    name: AGAINST,
+    argv: seal(ref, 'seals-against.json', { stella }),
     ...(env ? { env } : {}),
   });
 }
@@ -84,6 +93,10 @@ try {
   );
   console.log(table(samples, 'floor'));
   console.log(pairedRatiosLine(samples, 'floor'));
+  if (samples.has(AGAINST)) {
+    const pair = new Map([AGAINST, 'stella seal'].map((name) => [name, samples.get(name)!]));
+    console.log(pairedRatiosLine(pair, AGAINST));
+  }
   console.log(wallsLine(samples));
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { print, type CliContext, type Command } from './context.ts';
 import { EXIT, usageError } from './errors.ts';
 import { IMAGE_FLAGS, IMAGE_FLAGS_USAGE, imageOptions } from './image-options.ts';
 import { progressBar } from './progress.ts';
+import { renderSealsJson } from './seals-json.ts';
 import { takeSealPool } from './seal-pool.ts';
 import { writeFileAtomic } from './write-atomic.ts';
 
@@ -151,7 +152,10 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
     const { submitSeals } = await import('./submit-seals.ts');
     print(ctx.stderr, await submitSeals(sealSet, server, token!));
   }
-  const text = await render(sealSet, format, signer);
+  const facetIndex = new Map(facets.map((f, i) => [f.facetId, i]));
+  const entryJson = (facetId: string): readonly string[] | undefined =>
+    read.extraction.entryJsonByFacet?.[facetIndex.get(facetId) ?? -1];
+  const text = await render(sealSet, format, signer, entryJson);
   mark('seal:rendered');
   if (values.output === undefined) print(ctx.stdout, text);
   else writeFileAtomic(values.output, text.endsWith('\n') ? text : `${text}\n`);
@@ -182,8 +186,13 @@ function checkFacetIds(ids: readonly string[], facets: readonly FacetDefinition[
   }
 }
 
-async function render(sealSet: SealSet, format: string, signer: Signer): Promise<string> {
-  if (format === 'json') return JSON.stringify(sealSet, null, 2);
+async function render(
+  sealSet: SealSet,
+  format: string,
+  signer: Signer,
+  entryJson: (facetId: string) => readonly string[] | undefined,
+): Promise<string> {
+  if (format === 'json') return renderSealsJson(sealSet, entryJson);
   if (format === 'in-toto') {
     const { buildInTotoStatement, signInTotoStatement } = await import('../seal/in-toto.ts');
     return JSON.stringify(await signInTotoStatement(buildInTotoStatement(sealSet), signer), null, 2);

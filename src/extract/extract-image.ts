@@ -64,6 +64,8 @@ export interface ExtractionResult {
    * (`leafHashBinary`), computed as the entry was made. Absent: the caller hashes the leaves.
    */
   leavesByFacet?: string[][];
+  /** Aligned with `entriesByFacet`: each entry's RFC 8785 text (`canonicalEntryJson`), made with it. */
+  entryJsonByFacet?: string[][];
   report: ExtractionReport;
   captured: Map<string, Uint8Array>;
 }
@@ -272,6 +274,7 @@ function buildResult(
   return {
     entriesByFacet: sorted.map((list) => list.map((p) => p.entry)),
     leavesByFacet: sorted.map((list) => list.map((p) => p.leaf)),
+    entryJsonByFacet: sorted.map((list) => list.map((p) => p.json)),
     captured,
     report: { layers: resolved.layers.length, entriesRead, unmatchedFiles, anomalies },
   };

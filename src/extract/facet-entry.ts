@@ -1,13 +1,18 @@
 import { hash } from 'node:crypto';
 import { leafHashBinary } from '../merkle/leaf.ts';
 import type { FacetFileEntry } from '../model/manifest.ts';
+import { canonicalEntryJson } from '../seal/canonical-payload.ts';
 import { formatModTime } from './mod-time.ts';
 
-/** A facet's entry and its Merkle leaf hash (32-character latin1 string), keyed by path for sorting. */
+/**
+ * A facet's entry, its Merkle leaf hash (32-character latin1 string) and its RFC 8785 text (what the
+ * signed payload and the seals file hold), keyed by path for sorting.
+ */
 export interface PreparedEntry {
   readonly path: string;
   readonly entry: FacetFileEntry;
   readonly leaf: string;
+  readonly json: string;
 }
 
 /** What a file or symlink node in a facet holds (fs-tree.ts's nodes, without their tree bookkeeping). */
@@ -44,7 +49,7 @@ export class EntryPreparer {
             modTime,
           }
         : symlinkEntry(path, node.target, modTime);
-    return { path, entry, leaf: leafHashBinary(entry) };
+    return { path, entry, leaf: leafHashBinary(entry), json: canonicalEntryJson(entry) };
   }
 
   private modTime(ms: number): string {

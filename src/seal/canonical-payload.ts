@@ -24,8 +24,12 @@ export interface CanonicalSealPayload {
   readonly files: string;
 }
 
-export function canonicalSealPayload(p: FacetSealPayload): CanonicalSealPayload {
-  const files = canonicalEntriesJson(p.manifest.files);
+/**
+ * `filesJson`, when given, is the text of `p.manifest.files` made beforehand from the same entries (the
+ * extractor makes each entry's text with the entry, src/extract/facet-entry.ts; tests hold the two equal).
+ */
+export function canonicalSealPayload(p: FacetSealPayload, filesJson?: string): CanonicalSealPayload {
+  const files = filesJson ?? canonicalEntriesJson(p.manifest.files);
   const m = p.manifest;
   const text =
     `{"_type":${str(p._type)},"configDigest":${str(p.configDigest)},"facetId":${str(p.facetId)}` +
@@ -40,6 +44,11 @@ export function canonicalSealPayload(p: FacetSealPayload): CanonicalSealPayload 
 /** The RFC 8785 text of a files array (entries of FacetFileEntry's shape). */
 export function canonicalEntriesJson(files: readonly FacetFileEntry[]): string {
   return JSON.stringify(files.map(orderedEntry));
+}
+
+/** The RFC 8785 text of one entry: `canonicalEntriesJson` is these, comma-separated in brackets. */
+export function canonicalEntryJson(entry: FacetFileEntry): string {
+  return JSON.stringify(orderedEntry(entry));
 }
 
 function orderedEntry(e: FacetFileEntry): Record<string, unknown> {

@@ -38,6 +38,7 @@ export async function sealRead(
           quota: appliedQuota(options.facets[i]!),
           sealedBy: options.sealedBy,
           sealedAt,
+          ...filesJsonOf(read.extraction.entryJsonByFacet?.[i]),
         },
         signer,
       );
@@ -55,4 +56,9 @@ export async function sealRead(
     },
     read,
   };
+}
+
+/** The files array's text from the entries' texts the extractor made with them (none for `rootfs:`). */
+function filesJsonOf(entryJson: readonly string[] | undefined): { filesJson?: string } {
+  return entryJson === undefined ? {} : { filesJson: `[${entryJson.join(',')}]` };
 }

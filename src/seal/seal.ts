@@ -30,6 +30,8 @@ export interface SealRequest {
   sealId?: string;
   /** Defaults to now (`Date#toISOString`). */
   sealedAt?: string;
+  /** `manifest.files` as RFC 8785 text, when the caller made it with the entries (`canonicalSealPayload`). */
+  filesJson?: string;
 }
 
 /**
@@ -158,7 +160,11 @@ export async function sealCheckedManifest(request: SealRequest, signer: Signer):
   const sealId = request.sealId ?? randomUUID();
   const sealedAt = request.sealedAt ?? new Date().toISOString();
   const payload = buildSealPayload({ ...request, sealId, sealedAt });
-  const envelope = await signEnvelopeText(SEAL_PAYLOAD_TYPE, canonicalSealPayload(payload).text, signer);
+  const envelope = await signEnvelopeText(
+    SEAL_PAYLOAD_TYPE,
+    canonicalSealPayload(payload, request.filesJson).text,
+    signer,
+  );
   const rootEnvelope = await signEnvelope(
     ROOT_PAYLOAD_TYPE,
     canonicalBytes(rootStatementOf(payload)),

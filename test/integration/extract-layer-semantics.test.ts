@@ -14,7 +14,7 @@ import type { FacetDefinition } from '../../src/model/facet.ts';
 import { isZastavaError } from '../../src/model/errors.ts';
 import type { FacetFileEntry } from '../../src/model/manifest.ts';
 import { sha256, unpackWithUmoci, writeOciLayout, type FixtureLayer } from '../fixtures/index.ts';
-import { expectLeavesOfEntries } from '../fixtures/prepared-leaves.ts';
+import { expectPreparedOfEntries } from '../fixtures/prepared-entries.ts';
 
 /**
  * SPEC §4 layer semantics, one image per case, built by the fixture code and read back through `oci:`
@@ -45,7 +45,7 @@ async function extract(dir: string, options: Partial<ExtractOptions> = {}): Prom
   try {
     const resolved = await opened.source.resolve();
     const result = await extractImage(opened.source, resolved, { facets: ALL, ...options });
-    expectLeavesOfEntries(result);
+    expectPreparedOfEntries(result);
     return result;
   } finally {
     await opened.source.close();

@@ -6,7 +6,7 @@ import { memorySource, sha256 } from '../../src/image/memory-source.ts';
 import type { FacetDefinition } from '../../src/model/facet.ts';
 import type { FacetFileEntry } from '../../src/model/manifest.ts';
 import { buildLayerTar, type FixtureEntry } from '../fixtures/index.ts';
-import { expectLeavesOfEntries } from '../fixtures/prepared-leaves.ts';
+import { expectPreparedOfEntries } from '../fixtures/prepared-entries.ts';
 
 /**
  * Property: for random stacks of layers, the extractor's entries equal those of a deliberately naive
@@ -220,7 +220,7 @@ describe('extractImage against a model of SPEC §4 (fast-check)', () => {
         const expected = model(layers.map((l) => l.ops));
         expect(result.entriesByFacet).toEqual(expected.entries);
         expect(result.report.unmatchedFiles).toBe(expected.unmatched);
-        expectLeavesOfEntries(result);
+        expectPreparedOfEntries(result);
       }),
       { numRuns: 250 },
     );
@@ -236,7 +236,7 @@ describe('extractImage against a model of SPEC §4 (fast-check)', () => {
           concurrency: 2,
         });
         expect(result.entriesByFacet).toEqual(model(layers.map((l) => l.ops)).entries);
-        expectLeavesOfEntries(result);
+        expectPreparedOfEntries(result);
       }),
       { numRuns: 4 },
     );

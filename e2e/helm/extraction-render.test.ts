@@ -72,6 +72,30 @@ describe('chart: extraction on a miss', () => {
     }
   });
 
+  it('refuses a longest backoff below the first, naming both values', async () => {
+    const file = ciFiles.find((f) => basename(f) === 'existing-secret-values.yaml')!;
+    const result = await run(
+      helm,
+      templateArgs({
+        valuesFiles: [file],
+        set: ['extraction.backoffSeconds=120', 'extraction.backoffMaxSeconds=60'],
+      }),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(
+      /extraction.backoffMaxSeconds \(60\) is below extraction.backoffSeconds \(120\)/,
+    );
+    // Equal is allowed: a constant backoff.
+    const equal = await run(
+      helm,
+      templateArgs({
+        valuesFiles: [file],
+        set: ['extraction.backoffSeconds=60', 'extraction.backoffMaxSeconds=60'],
+      }),
+    );
+    expect(equal.code, equal.stderr).toBe(0);
+  });
+
   it('refuses limits out of range through the values schema', async () => {
     for (const set of [
       'extraction.concurrency=0',

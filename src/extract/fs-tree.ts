@@ -1,7 +1,7 @@
 import type { ExtractionAnomaly } from '../model/manifest.ts';
 import type { EntryPreparer, PreparedEntry } from './facet-entry.ts';
 import type { LayerRecord } from './layer-records.ts';
-import { baseName, joinPath, parentOf } from './paths.ts';
+import { baseName, parentOf } from './paths.ts';
 
 /** Where a file's bytes were read: the layer and the entry's ordinal in that layer's tar. */
 export interface ContentOrigin {
@@ -221,18 +221,5 @@ export class FsTree {
     // Replacing a directory drops its subtree, which may hold the cached directory.
     if (children.get(name)?.kind === 'dir' && node.kind !== 'dir') this.cachedPath = null;
     children.set(name, node);
-  }
-
-  /** Every non-directory node with its path, depth first. */
-  *walk(): Generator<[string, Exclude<TreeNode, DirNode>]> {
-    const stack: Array<[string, DirNode]> = [['/', this.root]];
-    while (stack.length > 0) {
-      const [dirPath, dir] = stack.pop()!;
-      for (const [name, node] of dir.children) {
-        const path = joinPath(dirPath, name);
-        if (node.kind === 'dir') stack.push([path, node]);
-        else yield [path, node];
-      }
-    }
   }
 }

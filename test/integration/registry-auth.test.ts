@@ -11,6 +11,8 @@ import { pushLayout } from './registry/skopeo.ts';
 import { pull, registryRef, withLog } from './registry/support.ts';
 import { makeTestPki, type TestPki } from './registry/tls.ts';
 import { startTokenServer, type TokenServer } from './registry/token-server.ts';
+import { WEBHOOK_ANONYMOUS_HINT } from '../../src/admission/wiring/webhook.ts';
+import { CLI_ANONYMOUS_HINT } from '../../src/image/registry/options.ts';
 
 const USER = 'alice';
 const PASSWORD = 's3cret-pa55';
@@ -81,6 +83,21 @@ describe('htpasswd Basic auth over TLS with a private CA', () => {
       await source.close();
       expect(error).toMatchObject({ code: 'REGISTRY_AUTH_FAILED' });
       expect(JSON.stringify(error) + String(error)).not.toContain('wrong-password');
+    }
+  });
+
+  it('gives an anonymous refusal the caller’s hint (the webhook speaks of pull secrets), else the CLI’s', async () => {
+    for (const [extra, hint] of [
+      [{ anonymousHint: WEBHOOK_ANONYMOUS_HINT }, WEBHOOK_ANONYMOUS_HINT],
+      [{}, CLI_ANONYMOUS_HINT],
+    ] as const) {
+      const source = createRegistrySource(
+        registryRef(registry.host, 'team/app', 'v1'),
+        withLog({ ...extra, caFile: pki.caFile }).options,
+      );
+      const error = await source.resolve().catch((e: unknown) => e);
+      await source.close();
+      expect(error).toMatchObject({ code: 'REGISTRY_AUTH_FAILED', hint });
     }
   });
 
@@ -224,5 +241,15 @@ describe('Bearer tokens from a token server (JWTs signed with jose)', () => {
       await expect(source.resolve()).rejects.toMatchObject({ code: 'REGISTRY_AUTH_FAILED' });
       await source.close();
     }
+    // From the token server too: an anonymous refusal carries the caller's hint.
+    const source = createRegistrySource(
+      registryRef(registry.host, 'team/app', 'v1'),
+      withLog({ anonymousHint: WEBHOOK_ANONYMOUS_HINT }).options,
+    );
+    await expect(source.resolve()).rejects.toMatchObject({
+      code: 'REGISTRY_AUTH_FAILED',
+      hint: WEBHOOK_ANONYMOUS_HINT,
+    });
+    await source.close();
   });
 });

@@ -105,6 +105,7 @@ export function createWebhook(options: WebhookOptions): Webhook {
   const registry = {
     env: options.env,
     platform: options.platform ?? 'linux/amd64',
+    anonymousHint: WEBHOOK_ANONYMOUS_HINT,
     ...(options.insecureRegistries === undefined ? {} : { insecureRegistries: options.insecureRegistries }),
   };
   const tracer = createTracer();
@@ -156,3 +157,7 @@ export function createWebhook(options: WebhookOptions): Webhook {
     },
   };
 }
+
+/** A registry's refusal of a pod whose image no pull secret covers: what the cluster's user can do. */
+export const WEBHOOK_ANONYMOUS_HINT =
+  "give the pod (or its service account) an imagePullSecret for this registry, in the pod's namespace";

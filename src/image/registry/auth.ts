@@ -1,6 +1,6 @@
 import { findCredential, type Credential } from './credentials.ts';
 import { RegistryError } from './errors.ts';
-import type { RegistryOptions } from './options.ts';
+import { CLI_ANONYMOUS_HINT, type RegistryOptions } from './options.ts';
 import { basicAuthorization, fetchToken, type BearerToken } from './token.ts';
 import type { HttpResponse, Transport } from './transport.ts';
 import { parseWwwAuthenticate, pickChallenge, type AuthChallenge } from './www-authenticate.ts';
@@ -23,7 +23,7 @@ export function createAuthenticator(
   transport: Transport,
   registry: string,
   repository: string,
-  options: Pick<RegistryOptions, 'creds' | 'authFile' | 'env' | 'insecureRegistries'>,
+  options: Pick<RegistryOptions, 'creds' | 'authFile' | 'env' | 'insecureRegistries' | 'anonymousHint'>,
   now: () => number = Date.now,
 ): Authenticator {
   let challenge: AuthChallenge | undefined;
@@ -50,6 +50,7 @@ export function createAuthenticator(
         credential: cred,
         insecureRegistries: options.insecureRegistries ?? [],
         signal,
+        anonymousHint: options.anonymousHint,
       }),
     );
     tokens.set(key, pending);
@@ -96,7 +97,7 @@ export function createAuthenticator(
       return new RegistryError('REGISTRY_AUTH_FAILED', `${registry}: not authorised for ${scope} ${how}`, {
         hint: cred
           ? 'check the user name and password, and that the account may pull this repository'
-          : 'log in (docker login), or pass --creds USER:PASS or --authfile FILE',
+          : (options.anonymousHint ?? CLI_ANONYMOUS_HINT),
       });
     },
   };

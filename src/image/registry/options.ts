@@ -7,6 +7,11 @@ export interface RegistryOptions {
    * messages (a pod's pull secret in the webhook); `--creds` when absent.
    */
   readonly creds?: { readonly username: string; readonly password: string; readonly source?: string };
+  /**
+   * What an anonymous refusal's hint tells the user to do. The default speaks to the command line (`docker
+   * login`, `--creds`, `--authfile`); the webhook's speaks of pull secrets.
+   */
+  readonly anonymousHint?: string;
   /** `--authfile`: a docker config.json / containers auth.json read before the defaults. */
   readonly authFile?: string;
   /** `--insecure-registry HOST[:PORT]`: hosts allowed plain HTTP (loopback always is). */
@@ -29,3 +34,6 @@ export interface RegistryOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** `anonymousHint` when the caller gives none: the command line's ways to authenticate. */
+export const CLI_ANONYMOUS_HINT = 'log in (docker login), or pass --creds USER:PASS or --authfile FILE';

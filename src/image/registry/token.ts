@@ -1,6 +1,7 @@
 import { RegistryError } from './errors.ts';
 import { allowsPlainHttp } from './hosts.ts';
 import type { Credential } from './credentials.ts';
+import { CLI_ANONYMOUS_HINT } from './options.ts';
 import { display, type Transport } from './transport.ts';
 
 /**
@@ -21,6 +22,8 @@ export interface TokenRequest {
   readonly credential: Credential | undefined;
   readonly insecureRegistries: readonly string[];
   readonly signal?: AbortSignal | undefined;
+  /** The hint of a refusal without credentials (`RegistryOptions.anonymousHint`). */
+  readonly anonymousHint?: string | undefined;
 }
 
 /** The spec's default lifetime when `expires_in` is absent. */
@@ -87,7 +90,7 @@ export async function fetchToken(
       {
         hint: cred
           ? 'check the user name and password (or run docker login again)'
-          : 'log in (docker login) or pass --creds USER:PASS',
+          : (req.anonymousHint ?? CLI_ANONYMOUS_HINT),
       },
     );
   }

@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../test/integration/registry/registry-process.ts';
+import { startServeChild, type ServeChild } from '../../test/integration/serve-child.ts';
 import { useApiServer } from './api-server.ts';
 import { CHART_DIR, ROOT, runOk } from './chart.ts';
 
@@ -14,7 +12,6 @@ import { CHART_DIR, ROOT, runOk } from './chart.ts';
 // token of the chart's own ServiceAccount, so the chart's RBAC is what it has. An image pinned by
 // digest whose repository has no approved baseline is allowed with a warning by default; a FacetPolicy
 // saying `noBaseline: deny` must turn that into a denial within seconds, and deleting it must undo it.
-const NODE24 = join(ROOT, 'node_modules', '.bin', 'node');
 const NS = 'zastava-system';
 const IMAGE = `registry.example/shop/web@sha256:${'ab'.repeat(32)}`;
 const SECONDS = 20;
@@ -22,30 +19,8 @@ const SECONDS = 20;
 const api = useApiServer(['helm']);
 const { kubectl, kubectlOk } = api;
 let dir = '';
-let server: ChildProcess | undefined;
-let serverLog = '';
-let port = 0;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port: free } = probe.address() as AddressInfo;
-  probe.close();
-  return free;
-}
-
-function httpsStatus(path: string, ca: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, ca, timeout: 2_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
+let server: ServeChild | undefined;
+const serverLog = (): string => server?.log() ?? '';
 
 /** A kubeconfig holding a token of the chart's ServiceAccount: the webhook gets the chart's RBAC only. */
 async function serviceAccountKubeconfig(): Promise<string> {
@@ -91,7 +66,7 @@ async function until(allowed: boolean): Promise<{ seconds: number; output: strin
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'zastava-policy-'));
   await runOk('bash', [join(ROOT, 'certs', 'make-certs.sh'), '--out', join(dir, 'certs'), '--namespace', NS]);
-  port = await freePort();
+  const port = await freePort();
   await api.helm([
     'install', 'zastava', CHART_DIR, '--namespace', NS, '--create-namespace',
     '--set', 'tls.mode=secret', '--set', 'tls.secretName=zastava-tls',
@@ -103,46 +78,29 @@ beforeAll(async () => {
   await kubectlOk(['label', 'namespace', 'shop', 'zastava.stellaops.io/enforce=true']);
 
   // The chart's own container arguments, with this machine's paths and the embedded store.
-  server = spawn(
-    NODE24,
-    [
-      join(ROOT, 'bin', 'stella.js'), 'serve', `--listen=127.0.0.1:${port}`,
-      `--tls-cert=${join(dir, 'certs', 'tls.crt')}`, `--tls-key=${join(dir, 'certs', 'tls.key')}`,
-      `--kubeconfig=${await serviceAccountKubeconfig()}`, '--webhook-timeout=10', '--on-error=deny', '--no-baseline=allow',
-    ], // prettier-ignore
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: dir,
-        ZASTAVA_DATA_DIR: join(dir, 'data'),
-        ZASTAVA_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  server = await startServeChild({
+    port,
+    tls: {
+      cert: join(dir, 'certs', 'tls.crt'),
+      key: join(dir, 'certs', 'tls.key'),
+      ca: await readFile(join(dir, 'certs', 'ca.crt'), 'utf8'),
     },
-  );
-  server.stdout?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
-  server.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
-  const ca = await readFile(join(dir, 'certs', 'ca.crt'), 'utf8');
-  for (let i = 0; i < 240 && (await httpsStatus('/readyz', ca)) !== 200; i += 1) {
-    if (server.exitCode !== null) throw new Error(`stella serve exited ${server.exitCode}:\n${serverLog}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  if ((await httpsStatus('/readyz', ca)) !== 200)
-    throw new Error(`stella serve never became ready:\n${serverLog}`);
+    kubeconfig: await serviceAccountKubeconfig(),
+    flags: ['--webhook-timeout=10', '--on-error=deny', '--no-baseline=allow'],
+    env: { HOME: dir, ZASTAVA_DATA_DIR: join(dir, 'data'), ZASTAVA_LOG_LEVEL: 'warn' },
+    readyTimeoutMs: 120_000,
+  });
 });
 
 afterAll(async () => {
-  if (server !== undefined && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await once(server, 'exit');
-  }
+  await server?.stop();
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
 
 describe('a FacetPolicy created through the API server changes the webhook decision', () => {
   it('allows, with a warning, an image whose repository has no approved baseline (the default)', async () => {
     const outcome = await admit('web-default');
-    expect(outcome.allowed, `${outcome.output}\n${serverLog}`).toBe(true);
+    expect(outcome.allowed, `${outcome.output}\n${serverLog()}`).toBe(true);
     expect(outcome.output).toMatch(/Warning: .*no approved baseline/);
   });
 
@@ -155,20 +113,18 @@ describe('a FacetPolicy created through the API server changes the webhook decis
     };
     await kubectlOk(['apply', '-f', '-'], JSON.stringify(policy));
     const denied = await until(false);
-    expect(denied.seconds, `${denied.output}\n${serverLog}`).toBeLessThan(SECONDS);
+    expect(denied.seconds, `${denied.output}\n${serverLog()}`).toBeLessThan(SECONDS);
     expect(denied.output).toMatch(/validate\.zastava\.stellaops\.io.*denied|denied the request/);
     expect(denied.output).toMatch(/noBaseline/);
     process.stderr.write(`FacetPolicy applied: decision changed after ${denied.seconds.toFixed(1)} s\n`);
 
     await kubectlOk(['-n', 'shop', 'delete', 'facetpolicy', 'strict-web']);
     const restored = await until(true);
-    expect(restored.seconds, `${restored.output}\n${serverLog}`).toBeLessThan(SECONDS);
+    expect(restored.seconds, `${restored.output}\n${serverLog()}`).toBeLessThan(SECONDS);
     process.stderr.write(`FacetPolicy deleted: decision restored after ${restored.seconds.toFixed(1)} s\n`);
   });
 
   it('stops on SIGTERM', async () => {
-    server!.kill('SIGTERM');
-    const [code] = (await once(server!, 'exit')) as [number | null];
-    expect(code, serverLog).toBe(0);
+    expect(await server!.stop('SIGTERM'), serverLog()).toBe(0);
   });
 });

@@ -9,14 +9,13 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cpus } from 'node:os';
-import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort } from '../../test/integration/registry/registry-process.ts';
 import { median, runLoad, type LoadResult } from './load.ts';
 import { cpuMs, loadAverage, rssKiB } from './proc.ts';
 import { deploymentReview, isExpectedDecision, podReview } from './reviews.ts';
-import { httpsGet, startServe, type Serve } from './serve.ts';
+import { httpsGet, httpsPost, startServe, type Serve } from './serve.ts';
 import { backendPids, prepareWorld, type BenchWorld } from './setup.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -88,22 +87,6 @@ const RSS_GOAL = 0.1;
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 const say = (line = '') => process.stdout.write(`${line}\n`);
-
-function post(url: string, body: string, ca: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolvePost, reject) => {
-    const req = request(
-      `${url}/validate`,
-      { method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolvePost({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** Cumulative bucket counts of the server's own `/validate` latency histogram (`le` in seconds). */
 async function serverBuckets(serve: Serve, ca: string): Promise<Map<string, number>> {
@@ -235,7 +218,7 @@ async function main(): Promise<void> {
       nodeFlags: ['--trace-gc', ...(values['server-node-flags']?.split(' ').filter((f) => f !== '') ?? [])],
     });
     for (const body of bodies) {
-      const reply = await post(started.url, body.replace('[<id>]', 'check'), world.ca);
+      const reply = await httpsPost(`${started.url}/validate`, body.replace('[<id>]', 'check'), world.ca);
       if (reply.status !== 200 || !isExpectedDecision(reply.text))
         throw new Error(`unexpected decision (HTTP ${reply.status}): ${reply.text.slice(0, 2000)}`);
     }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServeChild, type ServeChild } from '../../test/integration/serve-child.ts';
 
-export { httpsGet } from '../../test/integration/serve-child.ts';
+export { httpsGet, httpsPost } from '../../test/integration/serve-child.ts';
 
 export interface ServeOptions {
   readonly root: string;

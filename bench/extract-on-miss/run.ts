@@ -15,14 +15,13 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { admissionReviewBody, podObject } from '../../test/fixtures/index.ts';
 import { corpusDir } from '../../test/fixtures/realistic/corpus.ts';
 import { pushLayout } from '../../test/integration/registry/skopeo.ts';
-import { startServeChild, type ServeChild } from '../../test/integration/serve-child.ts';
+import { httpsPost, startServeChild, type ServeChild } from '../../test/integration/serve-child.ts';
 import { runLoad, type LoadResult } from '../admission/load.ts';
 import { loadAverage } from '../admission/proc.ts';
 import { deploymentReview, podReview } from '../admission/reviews.ts';
@@ -82,26 +81,15 @@ try {
   });
   const url = server.url;
 
-  const review = (image: string, uid: string) =>
-    new Promise<string>((done, fail) => {
-      const body = admissionReviewBody({
-        uid,
-        userInfo: { username: 'bench' },
-        object: podObject(uid, [{ name: 'app', image }]),
-        oldObject: null,
-      });
-      const req = request(
-        `${url}/validate`,
-        { method: 'POST', ca: world.ca, agent: false, headers: { 'content-type': 'application/json' } },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => done(text));
-        },
-      );
-      req.on('error', fail);
-      req.end(body);
+  const review = async (image: string, uid: string): Promise<string> => {
+    const body = admissionReviewBody({
+      uid,
+      userInfo: { username: 'bench' },
+      object: podObject(uid, [{ name: 'app', image }]),
+      oldObject: null,
     });
+    return (await httpsPost(`${url}/validate`, body, world.ca)).text;
+  };
   /** The extraction's own log line for `tag`: its outcome and duration, once it has ended. */
   const extraction = async (digestPart: string) => {
     for (;;) {

@@ -53,14 +53,27 @@ export interface ServeChild {
 
 /** GET over HTTPS, verifying the certificate against `ca`. */
 export function httpsGet(url: string, ca: string): Promise<{ status: number; text: string }> {
+  return httpsRequest(url, ca);
+}
+
+/** POST of a JSON body over HTTPS (an AdmissionReview to `/validate`), verifying against `ca`. */
+export function httpsPost(url: string, body: string, ca: string): Promise<{ status: number; text: string }> {
+  return httpsRequest(url, ca, body);
+}
+
+function httpsRequest(url: string, ca: string, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { ca, agent: false }, (res) => {
+    const options =
+      body === undefined
+        ? { ca, agent: false }
+        : { method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json' } };
+    const req = request(url, options, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 

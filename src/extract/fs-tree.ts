@@ -21,7 +21,7 @@ export interface FileNode {
   readonly origin: ContentOrigin;
   /** Whether the path matches a capture pattern (hard links decide this by their own path). */
   readonly capture: boolean;
-  /** The facet entry and leaf for this path, made when the node was set (facet files with a hash). */
+  /** This path's facet entry, leaf and text, made when the node was set (facet files with a hash). */
   prepared: PreparedEntry | undefined;
 }
 
@@ -30,7 +30,7 @@ export interface SymlinkNode {
   readonly facet: number;
   readonly target: string;
   readonly mtimeMs: number;
-  /** The facet entry and leaf for this path, made when the node was set (symlinks in a facet). */
+  /** This path's facet entry, leaf and text, made when the node was set (symlinks in a facet). */
   prepared: PreparedEntry | undefined;
 }
 
@@ -63,7 +63,7 @@ export class FsTree {
   private cachedDir: DirNode | null = null;
   private readonly preparer: EntryPreparer | undefined;
 
-  /** With a preparer, each facet file or symlink gets its entry and leaf as it is set (`prepared`). */
+  /** With a preparer, each facet file or symlink gets its entry, leaf and text as it is set (`prepared`). */
   constructor(preparer?: EntryPreparer) {
     this.preparer = preparer;
   }

@@ -1,11 +1,10 @@
 /** Reading an image into per-facet manifests, before any signing (seal-image.ts signs them). */
 import { createHash } from 'node:crypto';
-import { extractImage, extractRootfs, type ExtractOptions, type ExtractionResult } from '../extract/index.ts';
+import { extractImage, type ExtractOptions, type ExtractionResult } from '../extract/extract-image.ts';
 import { openImage, type OpenImageOptions } from '../image/index.ts';
-import { computeMerkle, rootFromBinaryLeaves } from '../merkle/index.ts';
+import { computeMerkle, rootFromBinaryLeaves } from '../merkle/tree.ts';
 import { DEFAULT_QUOTA, type FacetDefinition, type QuotaLimits } from '../model/facet.ts';
 import type { FacetManifest } from '../model/manifest.ts';
-import { canonicalBytes } from './canonical.ts';
 import { EXTRACTOR_VERSION } from './version.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { SPAN, withSpanSync } from '../telemetry/span.ts';
@@ -60,6 +59,12 @@ export async function readImage(refText: string, options: SealImageOptions): Pro
   };
   const extractedAt = (options.now?.() ?? new Date()).toISOString();
   if (opened.kind === 'rootfs') {
+    // Loaded only here: the glob compiler (picomatch) and the generic canonicaliser are no part of
+    // reading an image's layers.
+    const [{ extractRootfs }, { canonicalBytes }] = await Promise.all([
+      import('../extract/rootfs.ts'),
+      import('./canonical.ts'),
+    ]);
     const extraction = await extractRootfs(opened.rootDir, extractOptions);
     const manifests = buildManifests(options.facets, extraction, extractedAt, options.tracer);
     const roots = manifests.map((m) => ({ facetId: m.facetId, merkleRoot: m.merkleRoot }));

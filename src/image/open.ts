@@ -1,8 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { archiveStore } from './archive-store.ts';
 import { directoryStore } from './directory-store.ts';
-import { dockerArchiveSource } from './docker-archive-source.ts';
 import { ImageError } from './errors.ts';
 import { layoutSource } from './oci-layout-source.ts';
 import { parsePlatform } from './platform.ts';
@@ -75,13 +73,21 @@ async function localSource(
         { tag: reference.tag, digest: reference.digest },
         meta,
       );
-    case 'oci-archive':
+    // Archives' readers load only for archives: a layout needs none of them before its first read.
+    case 'oci-archive': {
+      const { archiveStore } = await import('./archive-store.ts');
       return layoutSource(await archiveStore(reference.path), { tag: reference.tag }, meta);
-    case 'docker-archive':
+    }
+    case 'docker-archive': {
+      const [{ archiveStore }, { dockerArchiveSource }] = await Promise.all([
+        import('./archive-store.ts'),
+        import('./docker-archive-source.ts'),
+      ]);
       return dockerArchiveSource(await archiveStore(reference.path), {
         ...meta,
         repoTag: reference.repoTag,
       });
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 /** Reading an image into per-facet manifests, before any signing (seal-image.ts signs them). */
 import { createHash } from 'node:crypto';
 import { extractImage, type ExtractOptions, type ExtractionResult } from '../extract/extract-image.ts';
-import { openImage, type OpenImageOptions } from '../image/index.ts';
+import { openImage, type OpenImageOptions } from '../image/open.ts';
 import { computeMerkle, rootFromBinaryLeaves } from '../merkle/tree.ts';
 import { DEFAULT_QUOTA, type FacetDefinition, type QuotaLimits } from '../model/facet.ts';
 import type { FacetManifest } from '../model/manifest.ts';

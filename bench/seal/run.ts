@@ -1,13 +1,15 @@
 /**
  * Issue 2's seal benchmark: the floor against our reader (and `stella seal` itself), each run as its own
  * process, interleaved, N times; prints medians, ratios to the floor and peak RSS.
- *   node bench/seal/run.ts IMAGE_REF [--runs 7] [--stella] [--modes] [--all] [--compile-cache] [--against DIR]
+ *   node bench/seal/run.ts IMAGE_REF [--runs 7] [--stella] [--modes] [--all] [--compile-cache] [--raw-floor]
+ *     [--against DIR]
  * --modes adds the reader forced inline and forced onto workers; --raw-floor adds the floor inflating gzip
  * raw, without the CRC-32 that stella skips too; --all hashes every file, not only the
  * default facets' (the memory benchmark); --compile-cache runs every contender with NODE_COMPILE_CACHE
  * (V8 code cache on disk, filled by the warm-up runs), as a CLI that enables it would start.
  * --against DIR adds `stella seal` from another checkout (an A/B of two commits in one run:
- * `git worktree add /tmp/base REV && ln -s $PWD/node_modules /tmp/base/`) and prints the pairs' ratios.
+ * `git worktree add --detach /tmp/base REV && ln -s $PWD/node_modules /tmp/base/`) and prints the pairs'
+ * ratios.
  * IMAGE_REF is an `oci:` layout (the floor reads layouts only): the realistic corpus, or the synthetic
  * image from bench/seal/make-synthetic.ts. Wall and CPU come from GNU time (all threads of the process).
  */

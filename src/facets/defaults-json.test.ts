@@ -46,4 +46,17 @@ describe('facetMatchers', () => {
     expect(facets[classify('/opt/pkgdb/status')]?.facetId).toBe('os');
     expect(classifierFromMatchers(DEFAULT_FACET_MATCHERS)('/opt/pkgdb/status')).toBe(-1);
   });
+
+  it('compiles a list once while the same list keeps coming (a server with --facets)', async () => {
+    const a = defaultFacets();
+    a[1]!.excludeGlobs.push('**/test/**');
+    const b = defaultFacets();
+    b[1]!.excludeGlobs.push('**/docs/**');
+    const first = await facetMatchers(a);
+    expect(await facetMatchers(structuredClone(a))).toBe(first);
+    const other = await facetMatchers(b);
+    expect(other).not.toBe(first);
+    expect(other).toEqual(compileMatchers(b));
+    expect(await facetMatchers(a)).toEqual(first);
+  });
 });

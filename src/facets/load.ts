@@ -26,9 +26,15 @@ export async function loadFacetsFile(file: string): Promise<FacetDefinition[]> {
 
 /**
  * The membership rules of `facets`, compiled. The embedded defaults' are stored compiled (defaults-json.ts,
- * which a test holds equal to compiling them); any other list is compiled here, loading the glob compiler.
+ * which a test holds equal to compiling them); any other list is compiled here, loading the glob compiler,
+ * once per distinct list in a row.
  */
 export async function facetMatchers(facets: readonly FacetDefinition[]): Promise<FacetMatchers> {
-  if (JSON.stringify(facets) === DEFAULT_FACETS_JSON) return DEFAULT_FACET_MATCHERS;
-  return (await import('./classifier.ts')).compileMatchers(facets);
+  const key = JSON.stringify(facets);
+  if (key === DEFAULT_FACETS_JSON) return DEFAULT_FACET_MATCHERS;
+  // A server extracts many images with the same `--facets`: the last list's matchers are kept.
+  if (lastCompiled?.key !== key)
+    lastCompiled = { key, matchers: (await import('./classifier.ts')).compileMatchers(facets) };
+  return lastCompiled.matchers;
 }
+let lastCompiled: { readonly key: string; readonly matchers: FacetMatchers } | undefined;

@@ -75,6 +75,9 @@ export function hashLeavesInto(
   for (let i = 0; i < entries.length; i++) put(i, leafHashBinary(entries[i]!));
 }
 
+/** `leafHashBinary`'s encoding buffer, grown for a longer leaf. */
+let scratch = Buffer.allocUnsafe(1 << 12);
+
 /** `leafHash` as a 32-character binary (latin1) string, encoded through one reused buffer. */
 export function leafHashBinary(entry: LeafFields): string {
   const s = `\0${leafString(entry)}`;
@@ -83,4 +86,3 @@ export function leafHashBinary(entry: LeafFields): string {
   const length = scratch.write(s, 0, 'utf8');
   return hash('sha256', scratch.subarray(0, length), 'binary');
 }
-let scratch = Buffer.allocUnsafe(1 << 12);

@@ -1,4 +1,5 @@
 import type { Transform } from 'node:stream';
+import { poolOutputSize, releaseOutput } from './output-pool.ts';
 
 /** A decompressor fed chunk by chunk, handing its output to `deliver` in order. */
 export interface Decoder {
@@ -23,7 +24,8 @@ export interface StreamDecoder extends Decoder {
 /**
  * Runs `stream` with its reader beside the writer, so the next chunk decompresses (on the libuv pool)
  * while this one is hashed and parsed. A truncated zstd stream errors only after 'finish', so 'end' is
- * what counts.
+ * what counts. `deliver` must not keep the chunk: once it returns, the chunk's buffer goes back to the
+ * output pool (output-pool.ts) when the chunk was its last slice.
  */
 export function streamDecoder(
   stream: Transform & { readonly bytesWritten: number },
@@ -35,6 +37,7 @@ export function streamDecoder(
     try {
       for await (const out of stream) {
         if (!stopped) deliver(out as Buffer);
+        releaseOutput(out as Buffer);
       }
     } catch (e) {
       if (!stopped) error = e;
@@ -82,8 +85,9 @@ export function zlibLikeError(code: 'Z_BUF_ERROR' | 'Z_DATA_ERROR', message: str
 /**
  * A decompressor's options: output in `chunkSize` pieces, and a few chunks of read-ahead so that it keeps
  * going while the consumer hashes a large file (`readableHighWaterMark`, a Transform option node:zlib
- * passes on).
+ * passes on). Output buffers of that size are recycled (output-pool.ts).
  */
 export function readAhead(chunkSize: number): { chunkSize: number; readableHighWaterMark: number } {
+  poolOutputSize(chunkSize);
   return { chunkSize, readableHighWaterMark: 4 * chunkSize };
 }

@@ -36,7 +36,7 @@ function collector(): LayerConsumer & { bytes: () => Buffer; ended: boolean } {
   const parts: Buffer[] = [];
   const c = {
     ended: false,
-    write: (chunk: Uint8Array) => void parts.push(Buffer.from(chunk)),
+    write: (chunk: Uint8Array) => void parts.push(Buffer.from(chunk)), // a copy: chunks are lent
     end: () => void (c.ended = true),
     bytes: () => Buffer.concat(parts),
   };

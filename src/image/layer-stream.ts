@@ -21,7 +21,10 @@ export function sniffCompression(head: Uint8Array): Compression {
 
 /** Receives a layer's uncompressed tar bytes, in order. */
 export interface LayerConsumer {
-  /** May throw to report a content error; the layer is then still read to its end and verified. */
+  /**
+   * May throw to report a content error; the layer is then still read to its end and verified. The chunk
+   * is lent: its buffer is reused once this returns (output-pool.ts), so copy whatever is kept.
+   */
   write(chunk: Uint8Array): void;
   /** Called once after the last byte when no write threw; may throw (a tar cut mid-entry). */
   end(): void;

@@ -11,13 +11,13 @@ if (major < 24) {
 // to enable it (read-only disk) is reported by the return value, never thrown, and only costs speed.
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();
-// The project's own imports are resolved without the default resolver's file-system look-ups.
-const { registerFastResolve } = await import('../src/cli/fast-resolve.ts');
-registerFastResolve();
 // `stella seal` reads layers on a worker thread whose boot is the longest step before its first read: it
 // starts before anything else loads (src/cli/seal-pool.ts).
 const argv = process.argv.slice(2);
 if (argv[0] === 'seal') (await import('../src/cli/seal-pool.ts')).startSealPool(argv.slice(1));
+// The project's own imports are resolved without the default resolver's file-system look-ups.
+const { registerFastResolve } = await import('../src/cli/fast-resolve.ts');
+registerFastResolve();
 const { runCli } = await import('../src/cli/main.ts');
 const { processContext } = await import('../src/cli/context.ts');
 const code = await runCli(argv, processContext());

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LayerPool } from '../extract/layer-runner.ts';
 import { sealReadsLayers, startSealPool, takeSealPool } from './seal-pool.ts';
@@ -22,17 +23,27 @@ describe('the layer pool of stella seal', () => {
     expect(sealReadsLayers([])).toBe(false);
   });
 
-  it('hands the pool started early to the command once, then makes new ones', async () => {
-    startSealPool(['oci:/tmp/layout']);
+  it('hands the worker started early to the command once, then makes new ones', async () => {
+    const worker = startSealPool(['oci:/tmp/layout']);
+    expect(worker).toBeDefined();
     const first = await take(['oci:/tmp/layout']);
     const second = await take(['oci:/tmp/layout']);
     expect(first).toBeDefined();
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
+    // The first pool owns the early worker: closing it ends that worker; closing the second does not.
+    let exited = false;
+    worker!.once('exit', () => (exited = true));
+    await second!.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(exited).toBe(false);
+    const exit = once(worker!, 'exit');
+    await first!.close();
+    await exit;
   });
 
   it('starts nothing for a command that reads no layers', async () => {
-    startSealPool(['rootfs:/tmp/tree']);
+    expect(startSealPool(['rootfs:/tmp/tree'])).toBeUndefined();
     expect(await take(['rootfs:/tmp/tree'])).toBeUndefined();
   });
 });

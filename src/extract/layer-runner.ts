@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { getCompileCacheDir } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { parseDigest } from '../image/digest.ts';
 import type { LayerStreamResult } from '../image/layer-stream.ts';
 import { STREAM_CHUNK_BYTES } from '../image/layout-store.ts';
@@ -11,6 +10,7 @@ import { ExtractError } from './errors.ts';
 import { deserializeError } from './errors-transfer.ts';
 import type { LayerJob } from './layer-reader.ts';
 import type { LayerRecord } from './layer-records.ts';
+import { spawnLayerWorker } from './layer-worker-spawn.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
 /** A layer's stored bytes: streamed chunks, or a region of a file read into the runner's buffers. */
@@ -68,9 +68,12 @@ export function defaultWorkerCount(): number {
   return Math.max(1, Math.floor(availableParallelism() / 2));
 }
 
-/** A pool of `size` layer workers; call `close()` when done with it. */
-export function createLayerPool(size = defaultWorkerCount()): LayerPool {
-  return workerPool(Math.max(1, size));
+/**
+ * A pool of `size` layer workers; call `close()` when done with it. `started` are workers already
+ * booting (spawnLayerWorker), taken first.
+ */
+export function createLayerPool(size = defaultWorkerCount(), started: readonly Worker[] = []): LayerPool {
+  return workerPool(Math.max(1, size, started.length), started);
 }
 
 /**
@@ -86,14 +89,12 @@ const WINDOW = 6;
  * its libuv pool), hashes the diff_id, parses the tar and hashes contents. So even one big layer's work is
  * spread over three threads. A failed job is cancelled, never its worker: a pool may be shared.
  */
-export function workerPool(size: number): LayerRunner {
+export function workerPool(size: number, started: readonly Worker[] = []): LayerRunner {
   const workers: Array<{ worker: Worker; jobs: number }> = [];
+  const waiting = [...started];
   let nextId = 1;
   const spawn = (): { worker: Worker; jobs: number } => {
-    const entry = {
-      worker: new Worker(new URL('./layer-worker.ts', import.meta.url), workerOptions()),
-      jobs: 0,
-    };
+    const entry = { worker: waiting.shift() ?? spawnLayerWorker(), jobs: 0 };
     entry.worker.unref();
     // A crashed worker leaves the pool; its jobs fail through their own listeners.
     const drop = (): void => {
@@ -262,11 +263,6 @@ export function workerPool(size: number): LayerRunner {
  * compile its modules again, ~130 ms of CPU instead of ~55 ms. Passing the directory on makes it use
  * the same cache; a process without a cache starts its workers as before.
  */
-function workerOptions(): WorkerOptions | undefined {
-  const dir = getCompileCacheDir?.();
-  return dir ? { env: { ...process.env, NODE_COMPILE_CACHE: dir } } : undefined;
-}
-
 /** A chunk whose ArrayBuffer it alone spans can be transferred; anything else is copied first. */
 function ownBuffer(chunk: Uint8Array): Uint8Array {
   if (

@@ -1,5 +1,5 @@
 import type { FacetDefinition } from '../model/facet.ts';
-import { globsSource } from './glob.ts';
+import { globsLiterals, globsSource } from './glob.ts';
 import { classifierFromMatchers, type FacetMatchers } from './matchers.ts';
 
 /** Decides facet membership: first facet in declaration order that includes and does not exclude. */
@@ -13,10 +13,14 @@ export function compileClassifier(facets: readonly FacetDefinition[]): FacetClas
   return { facets, classify: classifierFromMatchers(compileMatchers(facets)) };
 }
 
-/** Each facet's include and exclude globs, compiled (SPEC §5) into one regular expression's source each. */
+/**
+ * Each facet's include and exclude globs, compiled (SPEC §5) into one regular expression's source each,
+ * with the literals that let the classifier skip an include that cannot match.
+ */
 export function compileMatchers(facets: readonly FacetDefinition[]): FacetMatchers {
   return facets.map((facet) => ({
     include: globsSource(facet.includeGlobs),
     exclude: globsSource(facet.excludeGlobs),
+    includeAnyOf: globsLiterals(facet.includeGlobs),
   }));
 }

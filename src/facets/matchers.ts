@@ -7,6 +7,8 @@
 export type FacetMatchers = ReadonlyArray<{
   readonly include: string | null;
   readonly exclude: string | null;
+  /** A path that contains none of these cannot match `include` (glob.ts, globsLiterals); null: no such list. */
+  readonly includeAnyOf: readonly string[] | null;
 }>;
 
 /** Classifies a path: the index of the first facet that includes and does not exclude it, or -1. */
@@ -16,15 +18,22 @@ export function classifierFromMatchers(matchers: FacetMatchers): Classify {
   const compiled = matchers.map((m) => ({
     include: m.include === null ? null : new RegExp(m.include),
     exclude: m.exclude === null ? null : new RegExp(m.exclude),
+    anyOf: m.includeAnyOf,
   }));
   return (absolutePath) => {
     const path = relativeForMatch(absolutePath);
     for (let i = 0; i < compiled.length; i++) {
-      const { include, exclude } = compiled[i]!;
+      const { include, exclude, anyOf } = compiled[i]!;
+      if (anyOf !== null && !containsAny(path, anyOf)) continue;
       if (include?.test(path) && !exclude?.test(path)) return i;
     }
     return -1;
   };
+}
+
+function containsAny(path: string, literals: readonly string[]): boolean {
+  for (const literal of literals) if (path.includes(literal)) return true;
+  return false;
 }
 
 /** Paths are matched without their leading `/`, as the compiled globs expect. */

@@ -222,62 +222,92 @@ function buildResult(
   resolved: ResolvedImage,
   entriesRead: number,
 ): ExtractionResult {
-  const prepared: PreparedEntry[][] = Array.from({ length: facetCount }, () => []);
-  const captured = new Map<string, Uint8Array>();
-  const anomalies: ExtractionAnomaly[] = [...tree.anomalies];
-  let unmatchedFiles = 0;
-  // Most entries were prepared as their records were applied; the rest (files hashed in the second pass)
-  // are prepared here.
-  const stack: Array<[string, DirNode]> = [['/', tree.root]];
-  while (stack.length > 0) {
-    const [dirPath, dir] = stack.pop()!;
-    for (const [name, node] of dir.children) {
-      switch (node.kind) {
-        case 'dir':
-          stack.push([joinPath(dirPath, name), node]);
-          break;
-        case 'file': {
-          if (node.facet < 0 && node.captured === undefined) {
-            unmatchedFiles++;
-            break;
-          }
-          const path = joinPath(dirPath, name);
-          if (node.captured) captured.set(path, node.captured);
-          if (node.facet < 0) {
-            unmatchedFiles++;
-            break;
-          }
-          if (node.hash === undefined) throw new Error(`internal: ${path} was never hashed`);
-          prepared[node.facet]!.push(node.prepared ?? preparer.prepare(path, { ...node, hash: node.hash }));
-          break;
-        }
-        case 'symlink':
-          if (node.facet >= 0)
-            prepared[node.facet]!.push(node.prepared ?? preparer.prepare(joinPath(dirPath, name), node));
-          break;
-        case 'device':
-          anomalies.push({
-            kind: 'device',
-            layerDigest: resolved.layers[node.layer]?.digest ?? '',
-            path: joinPath(dirPath, name),
-            message: 'device node: not an entry of any facet',
-          });
-          break;
-        case 'fifo':
-          break;
-      }
-    }
+  const walk: ResultWalk = {
+    preparer,
+    resolved,
+    prepared: Array.from({ length: facetCount }, () => []),
+    captured: new Map(),
+    anomalies: [...tree.anomalies],
+    unmatchedFiles: 0,
+    stack: [['/', tree.root]],
+  };
+  while (walk.stack.length > 0) {
+    const [dirPath, dir] = walk.stack.pop()!;
+    collectDir(walk, dirPath, dir);
   }
+  const { anomalies, captured } = walk;
   anomalies.sort((a, b) => compareUtf8(a.path, b.path));
   // Leaf order; paths in a tree are unique.
-  const sorted = prepared.map(sortEntriesByPath);
+  const sorted = walk.prepared.map(sortEntriesByPath);
   return {
     entriesByFacet: sorted.map((list) => list.map((p) => p.entry)),
     leavesByFacet: sorted.map((list) => list.map((p) => p.leaf)),
     entryJsonByFacet: sorted.map((list) => list.map((p) => p.json)),
     captured,
-    report: { layers: resolved.layers.length, entriesRead, unmatchedFiles, anomalies },
+    report: { layers: resolved.layers.length, entriesRead, unmatchedFiles: walk.unmatchedFiles, anomalies },
   };
+}
+
+/** What the walk of the final tree gathers (buildResult). */
+interface ResultWalk {
+  readonly preparer: EntryPreparer;
+  readonly resolved: ResolvedImage;
+  readonly prepared: PreparedEntry[][];
+  readonly captured: Map<string, Uint8Array>;
+  readonly anomalies: ExtractionAnomaly[];
+  unmatchedFiles: number;
+  /** Directories still to visit. */
+  readonly stack: Array<[string, DirNode]>;
+}
+
+/**
+ * One directory's children. A function of its own, called once per directory, rather than a loop nested
+ * in the walk's: V8 compiled the nested loop on-stack and threw that code away each time it left it
+ * (`--trace-deopt`: "exit from OSR'd inner loop", a dozen times per seal), running most of the walk
+ * unoptimised. Most entries were prepared as their records were applied; the rest (files hashed in the
+ * second pass) are prepared here.
+ */
+function collectDir(walk: ResultWalk, dirPath: string, dir: DirNode): void {
+  for (const [name, node] of dir.children) {
+    switch (node.kind) {
+      case 'dir':
+        walk.stack.push([joinPath(dirPath, name), node]);
+        break;
+      case 'file': {
+        if (node.facet < 0 && node.captured === undefined) {
+          walk.unmatchedFiles++;
+          break;
+        }
+        const path = joinPath(dirPath, name);
+        if (node.captured) walk.captured.set(path, node.captured);
+        if (node.facet < 0) {
+          walk.unmatchedFiles++;
+          break;
+        }
+        if (node.hash === undefined) throw new Error(`internal: ${path} was never hashed`);
+        walk.prepared[node.facet]!.push(
+          node.prepared ?? walk.preparer.prepare(path, { ...node, hash: node.hash }),
+        );
+        break;
+      }
+      case 'symlink':
+        if (node.facet >= 0)
+          walk.prepared[node.facet]!.push(
+            node.prepared ?? walk.preparer.prepare(joinPath(dirPath, name), node),
+          );
+        break;
+      case 'device':
+        walk.anomalies.push({
+          kind: 'device',
+          layerDigest: walk.resolved.layers[node.layer]?.digest ?? '',
+          path: joinPath(dirPath, name),
+          message: 'device node: not an entry of any facet',
+        });
+        break;
+      case 'fifo':
+        break;
+    }
+  }
 }
 
 /** Runs `task(0..count-1)`, at most `limit` at once, in index order; the first failure aborts the rest. */

@@ -152,7 +152,10 @@ export async function extractImage(
         // 12k-entry base layer). Layers above wait for every layer below (SPEC §4).
         await readInto(jobFor(0), (records) => tree.applyEntries(records, 0, layers[0]!.digest));
       } else {
-        await readInto(jobFor(i), (records) => batches.push(records));
+        await readInto(jobFor(i), (records) => {
+          batches.push(records);
+          tree.prepareAhead(records);
+        });
       }
       finished.set(i, batches);
       while (finished.has(nextToApply)) {

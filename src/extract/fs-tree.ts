@@ -62,10 +62,39 @@ export class FsTree {
   private cachedPath: string | null = null;
   private cachedDir: DirNode | null = null;
   private readonly preparer: EntryPreparer | undefined;
+  /** Entries prepared from records before they are applied (`prepareAhead`). */
+  private readonly ahead = new WeakMap<LayerRecord, PreparedEntry>();
 
   /** With a preparer, each facet file or symlink gets its entry, leaf and text as it is set (`prepared`). */
   constructor(preparer?: EntryPreparer) {
     this.preparer = preparer;
+  }
+
+  /**
+   * Prepares the facet entries of records that will be applied later (a layer read before those below
+   * it are done): an entry depends only on its record, so this work is done while the thread waits
+   * rather than after the last layer, when everything waits for it. `applyEntries` takes them.
+   */
+  prepareAhead(records: readonly LayerRecord[]): void {
+    if (!this.preparer) return;
+    for (const r of records) {
+      if (r.op === 'file' && r.facet >= 0 && r.hash !== undefined)
+        this.ahead.set(
+          r,
+          this.preparer.prepare(r.path, {
+            kind: 'file',
+            hash: r.hash,
+            size: r.size,
+            mode: r.mode,
+            mtimeMs: r.mtimeMs,
+          }),
+        );
+      else if (r.op === 'symlink' && r.facet >= 0)
+        this.ahead.set(
+          r,
+          this.preparer.prepare(r.path, { kind: 'symlink', target: r.target, mtimeMs: r.mtimeMs }),
+        );
+    }
   }
 
   /**
@@ -112,7 +141,7 @@ export class FsTree {
             captured: r.captured,
             origin: { layer, ordinal: r.ordinal },
             capture: r.captured !== undefined,
-            prepared: undefined,
+            prepared: this.ahead.get(r),
           });
           break;
         case 'symlink':
@@ -121,7 +150,7 @@ export class FsTree {
             facet: r.facet,
             target: r.target,
             mtimeMs: r.mtimeMs,
-            prepared: undefined,
+            prepared: this.ahead.get(r),
           });
           break;
         case 'hardlink':
@@ -212,9 +241,9 @@ export class FsTree {
       if ((node.facet >= 0 && node.hash === undefined) || (node.capture && !node.captured))
         this.unread.push([path, node]);
       else if (node.facet >= 0 && this.preparer)
-        node.prepared = this.preparer.prepare(path, node as FileNode & { hash: string });
+        node.prepared ??= this.preparer.prepare(path, node as FileNode & { hash: string });
     } else if (node.kind === 'symlink' && node.facet >= 0 && this.preparer) {
-      node.prepared = this.preparer.prepare(path, node);
+      node.prepared ??= this.preparer.prepare(path, node);
     }
     const children = this.ensureDir(parentOf(path)).children;
     const name = baseName(path);

@@ -24,7 +24,9 @@ export async function sealRead(
 ): Promise<{ sealSet: SealSet; read: ReadImageResult }> {
   const selected = new Set(options.only?.length ? options.only : options.facets.map((f) => f.facetId));
   const sealedAt = (options.now?.() ?? new Date()).toISOString();
-  const seals: FacetSeal[] = [];
+  // The facets are sealed concurrently: each payload is built here while the ones before it are signed on
+  // libuv's pool (an Ed25519 signature over a 400 KB payload: ~2 ms there), instead of one after another.
+  const seals: Array<Promise<FacetSeal>> = [];
   for (const [i, manifest] of read.manifests.entries()) {
     if (!selected.has(manifest.facetId)) continue;
     // The manifest's root and counts were computed from its files by readImage just now.
@@ -43,14 +45,14 @@ export async function sealRead(
         signer,
       );
     const attributes = { 'zastava.facet_id': manifest.facetId, 'zastava.image_digest': read.imageDigest };
-    seals.push(options.tracer ? await withSpan(options.tracer, SPAN.seal, attributes, seal) : await seal());
+    seals.push(options.tracer ? withSpan(options.tracer, SPAN.seal, attributes, seal) : seal());
   }
   return {
     sealSet: {
       imageRef: read.imageRef,
       imageDigest: read.imageDigest,
       configDigest: read.configDigest,
-      seals,
+      seals: await Promise.all(seals),
       facetDefinitionsDigest: facetDefinitionsDigest(options.facets),
       report: read.extraction.report,
     },

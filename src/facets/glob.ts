@@ -18,25 +18,30 @@ export function globsSource(globs: readonly string[]): string | null {
 
 /**
  * Text that any path a list of globs matches must contain: one literal per glob (the longest run of
- * plain characters), or null when some glob has none that is certain. A path containing none of them
- * cannot match, so the classifier skips the regular expression: picomatch's `**` and `*` cost a
- * look-ahead per character, ~2.5 µs a path for the six default facets, and most paths belong to none
- * of the first five (docs/decisions.md, "Seal benchmark, sixth pass").
+ * plain characters inside one segment, the deepest of equal length), or null when some glob has none that is certain. A path
+ * containing none of them cannot match, so the classifier skips the regular expression: picomatch's `**`
+ * and `*` cost a look-ahead per character, ~2.5 µs a path for the six default facets, and most paths
+ * belong to none of the first five (docs/decisions.md, "Seal benchmark, sixth pass").
  *
- * Sound by construction: only globs of plain characters, `/`, `*`, `**` and `?` get a literal (classes,
- * braces, extglobs and escapes get none); a literal never spans a wildcard; and it drops the slashes at
- * its ends, which a `**` may stand in for (`**\/b` matches `b`).
+ * Sound by construction, and property-tested against picomatch's own regular expressions (which found
+ * the last two rules):
+ * - only globs of plain characters, `/`, `*`, `**` and `?` get a literal (classes, braces, extglobs and
+ *   escapes get none);
+ * - a literal never spans a wildcard or a `/` (picomatch collapses `//` and drops `./`, and a `**` may
+ *   stand in for a slash: `**\/b` matches `b`), and is never `.` or `..`;
+ * - a glob with three stars in a row gets none: picomatch stops escaping what follows them
+ *   (`**\/****a.` compiles to `[^/]*?a.`, its dot any character).
  */
 export function globsLiterals(globs: readonly string[]): string[] | null {
   if (globs.length === 0) return null;
   const literals: string[] = [];
   for (const glob of globs) {
-    if (/[[\]{}()!+@\\]/.test(glob)) return null;
-    const pieces = glob.split(/[*?]+/).map((piece) => piece.replace(/^\/+|\/+$/g, ''));
-    const longest = pieces.reduce((a, b) => (b.length > a.length ? b : a), '');
+    if (/[[\]{}()!+@\\]|\*\*\*/.test(glob)) return null;
+    const pieces = glob.split(/[*?/]+/).filter((piece) => piece !== '.' && piece !== '..');
+    const longest = pieces.reduce((a, b) => (b.length >= a.length ? b : a), '');
     if (longest === '') return null;
     literals.push(longest);
   }
-  // A literal that holds another is implied by it (`usr/bin` by `bin`): only the shorter is searched.
+  // A literal that holds another is implied by it (`pacman` by `man`): only the shorter is searched.
   return [...new Set(literals)].filter((l, _, all) => !all.some((m) => m !== l && l.includes(m)));
 }

@@ -155,10 +155,10 @@ async function seal(args: string[], ctx: CliContext, pool: LayerPool | undefined
   const facetIndex = new Map(facets.map((f, i) => [f.facetId, i]));
   const entryJson = (facetId: string): readonly string[] | undefined =>
     read.extraction.entryJsonByFacet?.[facetIndex.get(facetId) ?? -1];
-  const text = await render(sealSet, format, signer, entryJson);
+  const bytes = await render(sealSet, format, signer, entryJson);
   mark('seal:rendered');
-  if (values.output === undefined) print(ctx.stdout, text);
-  else writeFileAtomic(values.output, text.endsWith('\n') ? text : `${text}\n`);
+  if (values.output === undefined) ctx.stdout.write(bytes);
+  else writeFileAtomic(values.output, bytes);
   mark('seal:written');
   return EXIT.ok;
 }
@@ -186,13 +186,18 @@ function checkFacetIds(ids: readonly string[], facets: readonly FacetDefinition[
   }
 }
 
+/** The output in `format`, as UTF-8 ending in a newline. */
 async function render(
   sealSet: SealSet,
   format: string,
   signer: Signer,
   entryJson: (facetId: string) => readonly string[] | undefined,
-): Promise<string> {
+): Promise<Buffer> {
   if (format === 'json') return renderSealsJson(sealSet, entryJson);
+  return Buffer.from(`${await renderText(sealSet, format, signer)}\n`, 'utf8');
+}
+
+async function renderText(sealSet: SealSet, format: string, signer: Signer): Promise<string> {
   if (format === 'in-toto') {
     const { buildInTotoStatement, signInTotoStatement } = await import('../seal/in-toto.ts');
     return JSON.stringify(await signInTotoStatement(buildInTotoStatement(sealSet), signer), null, 2);

@@ -42,14 +42,16 @@ describe('the seals file', () => {
       sealSet.seals.map((s) => [s.manifest.facetId, s.manifest.files.map(canonicalEntryJson)]),
     );
     for (const entryJson of [(id: string) => prepared.get(id), () => undefined]) {
-      expect(JSON.parse(renderSealsJson(sealSet, entryJson))).toEqual(JSON.parse(JSON.stringify(sealSet)));
+      const bytes = renderSealsJson(sealSet, entryJson);
+      expect(JSON.parse(bytes.toString('utf8'))).toEqual(JSON.parse(JSON.stringify(sealSet)));
+      expect(bytes.at(-1)).toBe(0x0a);
     }
   });
 
   it('writes each file on a line of its own, indented under its seal', () => {
     const text = renderSealsJson(sealSet, (id) =>
       sealSet.seals.find((s) => s.manifest.facetId === id)!.manifest.files.map(canonicalEntryJson),
-    );
+    ).toString('utf8');
     const lines = text.split('\n');
     const entry = lines.find((l) => l.includes('"/etc/a"'))!;
     expect(entry).toBe(`          ${canonicalEntryJson(file('/etc/a'))},`);

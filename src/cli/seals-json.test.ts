@@ -60,4 +60,20 @@ describe('the seals file', () => {
     // Another field that looks like a placeholder is left as it is.
     expect(text).toContain('"sealedBy": "zastava-files-0:0"');
   });
+
+  it('writes long file lists in runs, with one two-byte path among them, the same as one string', () => {
+    const files = Array.from({ length: 600 }, (_, i) => file(`/usr/lib/f${String(i).padStart(4, '0')}`));
+    files[300] = { ...files[300]!, path: '/usr/lib/f0300-😀' };
+    const big = {
+      ...sealSet,
+      seals: [{ sealId: 'x', manifest: { facetId: 'binary', files } }],
+    } as unknown as SealSet;
+    const text = renderSealsJson(big, () => files.map(canonicalEntryJson)).toString('utf8');
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(big)));
+    const lines = text.split('\n').filter((l) => l.includes('"contentHash"'));
+    expect(lines).toHaveLength(600);
+    expect(
+      lines.every((l, i) => l === `          ${canonicalEntryJson(files[i]!)}${i < 599 ? ',' : ''}`),
+    ).toBe(true);
+  });
 });

@@ -277,20 +277,19 @@ function collectDir(walk: ResultWalk, dirPath: string, dir: DirNode): void {
         walk.stack.push([joinPath(dirPath, name), node]);
         break;
       case 'file': {
-        if (node.facet < 0 && node.captured === undefined) {
-          walk.unmatchedFiles++;
-          break;
-        }
-        const path = joinPath(dirPath, name);
-        if (node.captured) walk.captured.set(path, node.captured);
+        // A path is made only where one is needed: most facet files were prepared with theirs.
+        if (node.captured !== undefined) walk.captured.set(joinPath(dirPath, name), node.captured);
         if (node.facet < 0) {
           walk.unmatchedFiles++;
           break;
         }
+        if (node.prepared !== undefined) {
+          walk.prepared[node.facet]!.push(node.prepared);
+          break;
+        }
+        const path = joinPath(dirPath, name);
         if (node.hash === undefined) throw new Error(`internal: ${path} was never hashed`);
-        walk.prepared[node.facet]!.push(
-          node.prepared ?? walk.preparer.prepare(path, { ...node, hash: node.hash }),
-        );
+        walk.prepared[node.facet]!.push(walk.preparer.prepare(path, { ...node, hash: node.hash }));
         break;
       }
       case 'symlink':

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FacetManifest } from '../../model/manifest.ts';
 import { canonicalJson } from '../../seal/canonical.ts';
+import { StoreError } from '../errors.ts';
 import { canonicalManifestJson } from './canonical-manifest.ts';
 
 const text = fc.string({ unit: 'grapheme', maxLength: 12 });
@@ -72,5 +73,40 @@ describe('canonicalManifestJson with the files text of a verified seal', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("refuses what has no RFC 8785 form with the store's error, naming it", () => {
+    const base: FacetManifest = {
+      facetId: 'os',
+      type: 'OS',
+      files: [],
+      merkleRoot: `sha256:${'1'.repeat(64)}`,
+      fileCount: 1,
+      totalBytes: 0,
+      extractedAt: '2024-01-01T00:00:00.000Z',
+      extractorVersion: 'v',
+    };
+    const entry = {
+      path: '/a',
+      type: 'file' as const,
+      contentHash: `sha256:${'0'.repeat(64)}`,
+      size: 0,
+      mode: '0644',
+      modTime: '2024-01-01T00:00:00.000Z',
+    };
+    for (const [file, named] of [
+      [{ ...entry, path: '/bad\ud800' }, 'unpaired UTF-16 surrogate'],
+      [{ ...entry, size: 2 ** 60 }, String(2 ** 60)],
+    ] as const) {
+      let thrown: unknown;
+      try {
+        canonicalManifestJson({ ...base, files: [file] });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(StoreError);
+      expect((thrown as StoreError).code).toBe('SEAL_SET_INVALID');
+      expect((thrown as StoreError).message).toContain(named);
+    }
   });
 });

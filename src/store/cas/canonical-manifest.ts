@@ -1,4 +1,6 @@
 import type { FacetFileEntry, FacetManifest } from '../../model/manifest.ts';
+import { canonicalEntriesJson } from '../../seal/canonical-payload.ts';
+import { SealError } from '../../seal/errors.ts';
 import { StoreError } from '../errors.ts';
 
 /**
@@ -12,11 +14,12 @@ import { StoreError } from '../errors.ts';
  * returns as `canonicalFiles`, cut from the verified payload, whose entries are these entries with these
  * keys (SealedManifest's files are FacetManifest's). The entries are then not serialised again.
  *
- * Key order: contentHash < linkTarget < modTime < mode < path < size < type ("modTime" < "mode" because
- * "T" < "e"); extractedAt < extractorVersion < facetId < fileCount < files < merkleRoot < totalBytes < type.
+ * Key order: extractedAt < extractorVersion < facetId < fileCount < files < merkleRoot < totalBytes < type;
+ * the files' entries are written by the signed payload's own code (`canonicalEntriesJson`), so the
+ * stored manifest and the seal cannot disagree on an entry's text.
  */
 export function canonicalManifestJson(manifest: FacetManifest, canonicalFiles?: string): string {
-  const files = canonicalFiles ?? JSON.stringify(manifest.files.map(orderedEntry));
+  const files = canonicalFiles ?? filesText(manifest.files);
   return (
     `{"extractedAt":${JSON.stringify(manifest.extractedAt)}` +
     `,"extractorVersion":${JSON.stringify(wellFormed(manifest.extractorVersion))}` +
@@ -26,25 +29,14 @@ export function canonicalManifestJson(manifest: FacetManifest, canonicalFiles?: 
   );
 }
 
-function orderedEntry(e: FacetFileEntry): Record<string, unknown> {
-  return e.linkTarget === undefined
-    ? {
-        contentHash: e.contentHash,
-        modTime: e.modTime,
-        mode: e.mode,
-        path: wellFormed(e.path),
-        size: safe(e.size),
-        type: e.type,
-      }
-    : {
-        contentHash: e.contentHash,
-        linkTarget: wellFormed(e.linkTarget),
-        modTime: e.modTime,
-        mode: e.mode,
-        path: wellFormed(e.path),
-        size: safe(e.size),
-        type: e.type,
-      };
+/** The files' RFC 8785 text, as the signed payload holds it (seal/canonical-payload.ts); its refusals as the store's. */
+function filesText(files: readonly FacetFileEntry[]): string {
+  try {
+    return canonicalEntriesJson(files);
+  } catch (error) {
+    if (error instanceof SealError) throw new StoreError('SEAL_SET_INVALID', error.message, { cause: error });
+    throw error;
+  }
 }
 
 /** Lone surrogates have no RFC 8785 form; schema-valid text can still hold one. */

@@ -48,3 +48,9 @@ export const DRIFTED_IMAGE: FixtureImage = {
 
 /** Repositories in the loopback registry; each holds both images, its baseline is the first. */
 export const REPOSITORIES = ['shop/web', 'shop/api', 'shop/proxy'] as const;
+
+/**
+ * A repository set up like the others but never in the load's reviews: phase (d) approves its baselines
+ * back and forth while the load runs, and the load's decisions stay what they are.
+ */
+export const PROBE_REPOSITORY = 'shop/probe';

@@ -103,6 +103,18 @@ export function podReview(images: BenchImages): string {
   return createReview(POD_TYPE, 'shop-web', pod);
 }
 
+/** A Pod (CREATE) running one image: phase (d)'s probe. */
+export function singleImageReview(image: string): string {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: metadata('shop-probe'),
+    spec: podSpec([container('probe', image)], []),
+    status: {},
+  };
+  return createReview(POD_TYPE, 'shop-probe', pod);
+}
+
 /** A Deployment (CREATE) whose template runs a drifted image beside a baseline one. */
 export function deploymentReview(images: BenchImages): string {
   const deployment = {

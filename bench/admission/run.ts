@@ -2,7 +2,8 @@
  * The admission webhook benchmark (issue 6, Performance). See bench/admission/README.md.
  *   node bench/admission/run.ts [--rate 200] [--duration 60] [--connections 10]
  *     [--saturation-connections 1,8,32] [--saturation-seconds 20] [--repeat 3]
- *     [--soak-seconds 300] [--soak-warmup 30] [--phases rate,saturation,soak] [--pacing smooth|burst]
+ *     [--soak-seconds 300] [--soak-warmup 30] [--approval-rounds 10]
+ *     [--phases rate,approval,saturation,soak] [--pacing smooth|burst]
  *     [--log-level info] [--cpu-prof DIR] [--heap-prof DIR] [--alloc-profile DIR] [--server-node-flags='FLAGS'] [--keep]
  *     [--help]
  */
@@ -10,11 +11,13 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { freePort } from '../../test/integration/registry/registry-process.ts';
 import { median, runLoad, type LoadResult } from './load.ts';
 import { cpuMs, loadAverage, rssKiB } from './proc.ts';
-import { deploymentReview, isExpectedDecision, podReview } from './reviews.ts';
+import { PROBE_REPOSITORY } from './fixtures.ts';
+import { deploymentReview, isExpectedDecision, podReview, singleImageReview } from './reviews.ts';
 import { httpsGet, httpsPost, startServe, type Serve } from './serve.ts';
 import { backendPids, prepareWorld, type BenchWorld } from './setup.ts';
 
@@ -30,7 +33,8 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     'soak-seconds': { type: 'string', default: '300' },
     'soak-warmup': { type: 'string', default: '30' },
-    phases: { type: 'string', default: 'rate,saturation,soak' },
+    'approval-rounds': { type: 'string', default: '10' },
+    phases: { type: 'string', default: 'rate,approval,saturation,soak' },
     pacing: { type: 'string', default: 'smooth' },
     'log-level': { type: 'string', default: 'info' },
     'cpu-prof': { type: 'string' },
@@ -56,7 +60,8 @@ Options:
   --repeat N                      saturation runs per connection count, medians printed (default 3)
   --soak-seconds S                seconds of phase soak (default 300)
   --soak-warmup S                 soak seconds before the first RSS reading, and between readings (default 30)
-  --phases LIST                   any of rate,saturation,soak, comma-separated (default all three)
+  --approval-rounds N             approvals in phase approval, alternating between the two images (default 10)
+  --phases LIST                   any of rate,approval,saturation,soak, comma-separated (default all four)
   --pacing smooth|burst           evenly spaced requests, or autocannon's per-second bursts (default smooth)
   --log-level LEVEL               the server's log level (default info)
   --cpu-prof DIR                  run the server with --cpu-prof, profiles written to DIR when it stops
@@ -78,6 +83,7 @@ const SATURATION_SECONDS = Number(values['saturation-seconds']);
 const REPEAT = Number(values.repeat);
 const SOAK_SECONDS = Number(values['soak-seconds']);
 const SOAK_WARMUP = Number(values['soak-warmup']);
+const APPROVAL_ROUNDS = Number(values['approval-rounds']);
 const PHASES = new Set(values.phases.split(','));
 if (values.pacing !== 'smooth' && values.pacing !== 'burst') throw new Error('--pacing is smooth or burst');
 const PACING: 'smooth' | 'burst' = values.pacing;
@@ -189,6 +195,104 @@ function describe(m: Measured): string[] {
   ];
 }
 
+/**
+ * Phase (d): how soon a replica's reviews see a new approval (the approval cache is dropped by the
+ * approval's NOTIFY: docs/decisions.md, "Webhook: approvals cached"), under load. Each round approves the
+ * probe repository's other image with `stella baseline approve` (its own connection, as an operator's
+ * CLI would) while probe reviews of the drifted image go back to back, from before the command starts
+ * until one sent after it returned has come back. Per round: when the first probe that saw the new
+ * baseline was sent (ms after the command started), how long the command took, and how many probes sent
+ * after it returned (the approval committed) still saw the old one: stale answers, which must be 0.
+ */
+async function approvalPhase(
+  serve: Serve,
+  world: BenchWorld,
+  app: string,
+  bodies: readonly string[],
+): Promise<string> {
+  const probe = singleImageReview(world.images.drifted(PROBE_REPOSITORY));
+  let sent = 0;
+  /** Whether the probe is warned about drift: against the first image's baseline it is, against its own not. */
+  const warned = async (): Promise<boolean> => {
+    const reply = await httpsPost(
+      `${serve.url}/validate`,
+      probe.replace('[<id>]', `probe-${sent++}`),
+      world.ca,
+    );
+    if (reply.status !== 200 || !reply.text.includes('"allowed":true') || reply.text.includes('onError'))
+      throw new Error(`probe: unexpected decision (HTTP ${reply.status}): ${reply.text.slice(0, 2000)}`);
+    return reply.text.includes('"warnings"');
+  };
+  const host = world.registry.host;
+  const rounds: Array<{ firstSeen: number; command: number; stale: number; probes: number }> = [];
+  const load = measured(serve, world, app, () =>
+    runLoad({
+      url: serve.url,
+      bodies,
+      connections: CONNECTIONS,
+      seconds: 3 + APPROVAL_ROUNDS * 1.5,
+      rate: RATE,
+      pacing: PACING,
+    }),
+  );
+  await sleep(1000);
+  for (let round = 0; round < APPROVAL_ROUNDS; round++) {
+    const toDrifted = round % 2 === 0;
+    const before = await warned();
+    if (before !== toDrifted)
+      throw new Error(`round ${round}: the probe was ${before ? '' : 'not '}warned before the approval`);
+    const start = performance.now();
+    let committed = Number.POSITIVE_INFINITY;
+    const seen: Array<{ sentAt: number; old: boolean }> = [];
+    const polling = (async () => {
+      for (;;) {
+        const sentAt = performance.now() - start;
+        const old = (await warned()) === before;
+        seen.push({ sentAt, old });
+        if (sentAt > committed && !old) return;
+        if (sentAt > 30_000) throw new Error(`round ${round}: the approval not seen in 30 s`);
+      }
+    })();
+    await world.stella(
+      'baseline',
+      'approve',
+      `${host}/${PROBE_REPOSITORY}:${toDrifted ? 'v2' : 'v1'}`,
+      '--digest',
+      toDrifted ? world.digests.drifted : world.digests.baseline,
+      '--reason',
+      'bench',
+    );
+    committed = performance.now() - start;
+    await polling;
+    rounds.push({
+      firstSeen: seen.find((p) => !p.old)!.sentAt,
+      command: committed,
+      stale: seen.filter((p) => p.sentAt > committed && p.old).length,
+      probes: seen.length,
+    });
+    await sleep(500);
+  }
+  const m = await load;
+  for (const l of describe(m)) say(l);
+  const column = (pick: (r: (typeof rounds)[number]) => number, digits = 1) =>
+    rounds.map((r) => pick(r).toFixed(digits)).join(', ');
+  say(
+    `  per round, the first probe seeing the new baseline was sent at (ms after the command started): ${column((r) => r.firstSeen)}`,
+  );
+  say(`  per round, the command took (connect, approve, disconnect; ms): ${column((r) => r.command, 0)}`);
+  say(
+    `  per round, probes sent: ${column((r) => r.probes, 0)}; stale answers after the command returned: ${column((r) => r.stale, 0)}`,
+  );
+  const stale = rounds.reduce((n, r) => n + r.stale, 0);
+  const firstSeen = rounds.map((r) => r.firstSeen);
+  const line =
+    `(d) approval first seen by a probe sent ${ms(median(firstSeen))} (median; max ${ms(Math.max(...firstSeen))}) after ` +
+    `\`stella baseline approve\` started (it took ${ms(median(rounds.map((r) => r.command)))}); ` +
+    `${stale} stale answers after it returned: ${stale === 0 ? 'MET' : 'MISSED'}; load p99 ${ms(m.load.latency.p99)}, ` +
+    `${m.load.non2xx + m.load.errors + m.load.wrongDecisions} errors`;
+  return line;
+}
+
 async function main(): Promise<void> {
   say(`command: node bench/admission/run.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
   say(
@@ -268,6 +372,17 @@ async function main(): Promise<void> {
         `(a) p99 ${ms(m.load.latency.p99)} ${m.load.latency.p99 <= P99_GOAL_MS ? '≤' : '>'} ${P99_GOAL_MS} ms goal, ` +
           `${errors} errors: ${m.load.latency.p99 <= P99_GOAL_MS && errors === 0 ? 'MET' : 'MISSED'}`,
       );
+    }
+
+    if (PHASES.has('approval')) {
+      say();
+      say(
+        `(d) approvals seen under load: ${APPROVAL_ROUNDS} approvals of ${PROBE_REPOSITORY}'s baseline, alternating ` +
+          `between the two images, while ${RATE} req/s of the other reviews run; a probe review of the drifted ` +
+          `image is sent back to back until its decision changes (warned against the old baseline, not against itself)`,
+      );
+      const line = await approvalPhase(serve, world, app, bodies);
+      verdicts.push(line);
     }
 
     if (PHASES.has('saturation')) {

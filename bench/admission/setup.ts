@@ -9,7 +9,7 @@ import { writeOciLayout } from '../../test/fixtures/index.ts';
 import { startRegistry, type RegistryProcess } from '../../test/integration/registry/registry-process.ts';
 import { pushLayout } from '../../test/integration/registry/skopeo.ts';
 import { makeTestPki, type TestPki } from '../../test/integration/registry/tls.ts';
-import { BASELINE_IMAGE, DRIFTED_IMAGE, REPOSITORIES } from './fixtures.ts';
+import { BASELINE_IMAGE, DRIFTED_IMAGE, PROBE_REPOSITORY, REPOSITORIES } from './fixtures.ts';
 import type { BenchImages } from './reviews.ts';
 
 export interface BenchWorld {
@@ -53,7 +53,7 @@ export async function prepareWorld(databaseUrl: string): Promise<BenchWorld> {
     const layout = join(dir, 'layout');
     await writeOciLayout(layout, BASELINE_IMAGE, { tag: 'v1' });
     await writeOciLayout(layout, DRIFTED_IMAGE, { tag: 'v2' });
-    for (const repository of REPOSITORIES)
+    for (const repository of [...REPOSITORIES, PROBE_REPOSITORY])
       for (const tag of ['v1', 'v2']) await pushLayout(layout, tag, `${registry.host}/${repository}:${tag}`);
 
     const env = {
@@ -86,7 +86,7 @@ export async function prepareWorld(databaseUrl: string): Promise<BenchWorld> {
       return (JSON.parse(out) as { imageDigest: string }).imageDigest;
     };
     const digests = { baseline: await digestOf('v1'), drifted: await digestOf('v2') };
-    for (const repository of REPOSITORIES)
+    for (const repository of [...REPOSITORIES, PROBE_REPOSITORY])
       await stella(
         'baseline',
         'approve',

@@ -154,7 +154,7 @@ export async function extractImage(
       } else {
         await readInto(jobFor(i), (records) => {
           batches.push(records);
-          tree.prepareAhead(records);
+          tree.prepareAhead(records, i);
         });
       }
       finished.set(i, batches);

@@ -62,8 +62,8 @@ export class FsTree {
   private cachedPath: string | null = null;
   private cachedDir: DirNode | null = null;
   private readonly preparer: EntryPreparer | undefined;
-  /** Entries prepared from records before they are applied (`prepareAhead`). */
-  private readonly ahead = new WeakMap<LayerRecord, PreparedEntry>();
+  /** Nodes made and prepared from records before they are applied (`prepareAhead`). */
+  private readonly ahead = new WeakMap<LayerRecord, FileNode | SymlinkNode>();
 
   /** With a preparer, each facet file or symlink gets its entry, leaf and text as it is set (`prepared`). */
   constructor(preparer?: EntryPreparer) {
@@ -71,29 +71,18 @@ export class FsTree {
   }
 
   /**
-   * Prepares the facet entries of records that will be applied later (a layer read before those below
-   * it are done): an entry depends only on its record, so this work is done while the thread waits
-   * rather than after the last layer, when everything waits for it. `applyEntries` takes them.
+   * Makes the nodes of records that will be applied later (a layer read before those below it are done)
+   * and prepares their facet entries: an entry depends only on its record, so this work is done while the
+   * thread waits rather than after the last layer, when everything waits for it. `applyEntries` takes
+   * them.
    */
-  prepareAhead(records: readonly LayerRecord[]): void {
+  prepareAhead(records: readonly LayerRecord[], layer: number): void {
     if (!this.preparer) return;
     for (const r of records) {
-      if (r.op === 'file' && r.facet >= 0 && r.hash !== undefined)
-        this.ahead.set(
-          r,
-          this.preparer.prepare(r.path, {
-            kind: 'file',
-            hash: r.hash,
-            size: r.size,
-            mode: r.mode,
-            mtimeMs: r.mtimeMs,
-          }),
-        );
-      else if (r.op === 'symlink' && r.facet >= 0)
-        this.ahead.set(
-          r,
-          this.preparer.prepare(r.path, { kind: 'symlink', target: r.target, mtimeMs: r.mtimeMs }),
-        );
+      if (r.op !== 'file' && r.op !== 'symlink') continue;
+      const node = nodeOf(r, layer);
+      this.prepare(r.path, node);
+      this.ahead.set(r, node);
     }
   }
 
@@ -131,27 +120,8 @@ export class FsTree {
     for (const r of records) {
       switch (r.op) {
         case 'file':
-          this.set(r.path, {
-            kind: 'file',
-            facet: r.facet,
-            size: r.size,
-            mode: r.mode,
-            mtimeMs: r.mtimeMs,
-            hash: r.hash,
-            captured: r.captured,
-            origin: { layer, ordinal: r.ordinal },
-            capture: r.captured !== undefined,
-            prepared: this.ahead.get(r),
-          });
-          break;
         case 'symlink':
-          this.set(r.path, {
-            kind: 'symlink',
-            facet: r.facet,
-            target: r.target,
-            mtimeMs: r.mtimeMs,
-            prepared: this.ahead.get(r),
-          });
+          this.set(r.path, this.ahead.get(r) ?? nodeOf(r, layer));
           break;
         case 'hardlink':
           this.link(r.path, r.target, r.facet, r.capture, layerDigest);
@@ -236,14 +206,21 @@ export class FsTree {
     return dir;
   }
 
+  /** A facet file with its hash, or a facet symlink, gets its entry, leaf and text (once). */
+  private prepare(path: string, node: FileNode | SymlinkNode): void {
+    if (!this.preparer || node.facet < 0 || node.prepared !== undefined) return;
+    if (node.kind === 'symlink') node.prepared = this.preparer.prepare(path, node);
+    else if (node.hash !== undefined)
+      node.prepared = this.preparer.prepare(path, node as FileNode & { hash: string });
+  }
+
   private set(path: string, node: TreeNode): void {
     if (node.kind === 'file') {
       if ((node.facet >= 0 && node.hash === undefined) || (node.capture && !node.captured))
         this.unread.push([path, node]);
-      else if (node.facet >= 0 && this.preparer)
-        node.prepared ??= this.preparer.prepare(path, node as FileNode & { hash: string });
-    } else if (node.kind === 'symlink' && node.facet >= 0 && this.preparer) {
-      node.prepared ??= this.preparer.prepare(path, node);
+      else this.prepare(path, node);
+    } else if (node.kind === 'symlink') {
+      this.prepare(path, node);
     }
     const children = this.ensureDir(parentOf(path)).children;
     const name = baseName(path);
@@ -251,4 +228,22 @@ export class FsTree {
     if (children.get(name)?.kind === 'dir' && node.kind !== 'dir') this.cachedPath = null;
     children.set(name, node);
   }
+}
+
+/** The node a file or symlink record sets, not yet prepared. */
+function nodeOf(r: LayerRecord & { op: 'file' | 'symlink' }, layer: number): FileNode | SymlinkNode {
+  return r.op === 'file'
+    ? {
+        kind: 'file',
+        facet: r.facet,
+        size: r.size,
+        mode: r.mode,
+        mtimeMs: r.mtimeMs,
+        hash: r.hash,
+        captured: r.captured,
+        origin: { layer, ordinal: r.ordinal },
+        capture: r.captured !== undefined,
+        prepared: undefined,
+      }
+    : { kind: 'symlink', facet: r.facet, target: r.target, mtimeMs: r.mtimeMs, prepared: undefined };
 }

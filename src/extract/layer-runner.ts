@@ -258,11 +258,6 @@ export function workerPool(size: number, started: readonly Worker[] = []): Layer
   };
 }
 
-/**
- * A worker does not inherit `module.enableCompileCache()` (bin/stella.js calls it): it would strip and
- * compile its modules again, ~130 ms of CPU instead of ~55 ms. Passing the directory on makes it use
- * the same cache; a process without a cache starts its workers as before.
- */
 /** A chunk whose ArrayBuffer it alone spans can be transferred; anything else is copied first. */
 function ownBuffer(chunk: Uint8Array): Uint8Array {
   if (

@@ -9,7 +9,11 @@ export function spawnLayerWorker(): Worker {
   return new Worker(new URL('./layer-worker.ts', import.meta.url), workerOptions());
 }
 
-/** The worker compiles from the same code cache as this thread, when the process has one. */
+/**
+ * A worker does not inherit `module.enableCompileCache()` (bin/stella.js calls it): it would strip and
+ * compile its modules again, ~130 ms of CPU instead of ~55 ms. Passing the directory on makes it use
+ * the same cache; a process without a cache starts its workers as before.
+ */
 function workerOptions(): WorkerOptions | undefined {
   const dir = getCompileCacheDir?.();
   return dir ? { env: { ...process.env, NODE_COMPILE_CACHE: dir } } : undefined;

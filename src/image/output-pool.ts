@@ -5,8 +5,8 @@
  * `Buffer.allocUnsafe(chunkSize)`: a layer of 1 GB costs a thousand 1 MiB ArrayBuffers, and each 64 MB of
  * them (V8's external-memory step) sets off a mark-compact of the thread's heap. Node offers no way to
  * hand a stream its output buffer, so this answers those allocations from buffers that the decompressors'
- * consumers have finished with. Measured on the realistic image: `stella seal` 6–7 % faster, peak RSS
- * 201 → 147 MB (docs/decisions.md, "Seal benchmark, sixth pass").
+ * consumers have finished with. Measured on the realistic image: `stella seal` ~8 % faster (paired
+ * 0.916), peak RSS 201 → 148 MB (docs/decisions.md, "Seal benchmark, sixth pass").
  *
  * What makes it safe:
  * - Only sizes registered here are answered from the pool, and only a buffer that `allocUnsafe` issued

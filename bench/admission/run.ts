@@ -212,7 +212,7 @@ async function approvalPhase(
 ): Promise<string> {
   const probe = singleImageReview(world.images.drifted(PROBE_REPOSITORY));
   let sent = 0;
-  /** Whether the probe is warned about drift: against the first image's baseline it is, against its own not. */
+  /** Whether the probe is warned about drift: against the first image's baseline, not against its own. */
   const warned = async (): Promise<boolean> => {
     const reply = await httpsPost(
       `${serve.url}/validate`,

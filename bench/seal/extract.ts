@@ -5,7 +5,8 @@
  * Prints one JSON line: internal wall time, entries, and this process's peak RSS (worker threads included).
  * Its start-up is not the CLI's: the layer worker starts only when the first layer is read, and there is
  * no compile cache, resolve hook or vendored zod (bin/stella.js), so both threads strip and compile every
- * module; it ran 0.2 s slower than `stella seal` on the realistic corpus in the sixth pass. It isolates the reader; the `stella seal` contender is the goal.
+ * module; it ran 0.2 s slower than `stella seal` on the realistic corpus in the sixth pass. It isolates
+ * the reader; the `stella seal` contender is the goal.
  */
 import { parseArgs } from 'node:util';
 import { extractImage, extractRootfs } from '../../src/extract/index.ts';

@@ -27,11 +27,11 @@ export type EntrySource =
   | { readonly kind: 'symlink'; readonly target: string; readonly mtimeMs: number };
 
 /**
- * Builds facet entries with their leaf hashes and texts. An extraction prepares each entry as its record is applied,
- * in the loop that applies them, where this code runs hot: in the tail after the last layer, once per
- * entry, the same work ran cold and took most of the time `stella seal` spends after reading
- * (docs/decisions.md, "Seal benchmark, fifth pass"). An image's files share few distinct times and modes:
- * each is formatted once.
+ * Builds facet entries with their leaf hashes and texts. An extraction prepares each entry as its record
+ * is applied, in the loop that applies them, where this code runs hot: in the tail after the last layer,
+ * once per entry, the same work ran cold and took most of the time `stella seal` spends after reading
+ * (docs/decisions.md, "Seal benchmark, fifth pass"). An image's files share few distinct times and
+ * modes: each is formatted once.
  */
 export class EntryPreparer {
   private readonly modTimes = new Map<number, string>();

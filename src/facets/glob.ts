@@ -18,10 +18,11 @@ export function globsSource(globs: readonly string[]): string | null {
 
 /**
  * Text that any path a list of globs matches must contain: one literal per glob (the longest run of
- * plain characters inside one segment, the deepest of equal length), or null when some glob has none that is certain. A path
- * containing none of them cannot match, so the classifier skips the regular expression: picomatch's `**`
- * and `*` cost a look-ahead per character, ~2.5 µs a path for the six default facets, and most paths
- * belong to none of the first five (docs/decisions.md, "Seal benchmark, sixth pass").
+ * plain characters inside one segment, the deepest of equal length), or null when some glob has none
+ * that is certain. A path containing none of them cannot match, so the classifier skips the regular
+ * expression: picomatch's `**` and `*` cost a look-ahead per character, ~2.5 µs a path for the six
+ * default facets, and most paths belong to none of the first five (docs/decisions.md, "Seal benchmark,
+ * sixth pass").
  *
  * Sound by construction, and property-tested against picomatch's own regular expressions (which found
  * the last two rules):

@@ -7,7 +7,7 @@
 export type FacetMatchers = ReadonlyArray<{
   readonly include: string | null;
   readonly exclude: string | null;
-  /** A path that contains none of these cannot match `include` (glob.ts, globsLiterals); null: no such list. */
+  /** A path holding none of these cannot match `include` (glob.ts, globsLiterals); null: no such list. */
   readonly includeAnyOf: readonly string[] | null;
 }>;
 

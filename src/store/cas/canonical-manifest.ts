@@ -29,7 +29,10 @@ export function canonicalManifestJson(manifest: FacetManifest, canonicalFiles?: 
   );
 }
 
-/** The files' RFC 8785 text, as the signed payload holds it (seal/canonical-payload.ts); its refusals as the store's. */
+/**
+ * The files' RFC 8785 text, as the signed payload holds it (seal/canonical-payload.ts), its refusals
+ * raised as the store's.
+ */
 function filesText(files: readonly FacetFileEntry[]): string {
   try {
     return canonicalEntriesJson(files);
